@@ -1,0 +1,1 @@
+"""Real-time fan-out: notifications published after commit reach every app server."""

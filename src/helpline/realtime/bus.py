@@ -1,0 +1,102 @@
+"""Buses carry notifications between app servers.
+
+``LocalBus`` delivers in-process (SQLite: one server). ``PostgresBus`` uses
+PostgreSQL LISTEN/NOTIFY: every server LISTENs on one channel and fans out to its
+own sockets, so a message stored through server A reaches a page served by B.
+We chose it over Redis pub/sub because PostgreSQL is already the production
+store (no extra service to run and monitor) and its delivery order per sender is
+the commit order; payloads stay small (ids and message bodies, < 8000 bytes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from typing import Any
+
+import psycopg
+
+from helpline.realtime.hub import Hub
+
+CHANNEL = "helpline_events"
+MAX_PAYLOAD_BYTES = 7900
+log = logging.getLogger(__name__)
+
+
+class LocalBus:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def publish(self, payloads: list[dict[str, Any]]) -> None:
+        self.hub.deliver(payloads)
+
+    async def run(self) -> None:  # nothing to listen to
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def libpq_dsn(sqlalchemy_url: str) -> str:
+    """postgresql+psycopg://... -> postgresql://... for psycopg."""
+    scheme, _, rest = sqlalchemy_url.partition("://")
+    return "postgresql://" + rest if scheme.startswith("postgresql") else sqlalchemy_url
+
+
+def _encode(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(text.encode()) <= MAX_PAYLOAD_BYTES:
+        return text
+    # Too big for NOTIFY: send the envelope; clients re-fetch by sequence number.
+    slim = {k: v for k, v in payload.items() if k not in ("body", "data")}
+    slim["truncated"] = True
+    return json.dumps(slim, ensure_ascii=False, default=str)
+
+
+class PostgresBus:
+    def __init__(self, hub: Hub, dsn: str) -> None:
+        self.hub = hub
+        self.dsn = dsn
+        self._lock = threading.Lock()
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def publish(self, payloads: list[dict[str, Any]]) -> None:
+        texts = [_encode(p) for p in payloads]
+        with self._lock:
+            for attempt in range(2):
+                try:
+                    if self._conn is None or self._conn.closed:
+                        self._conn = psycopg.connect(self.dsn, autocommit=True)
+                    with self._conn.cursor() as cur:
+                        for text in texts:
+                            cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+                    return
+                except psycopg.OperationalError:
+                    self._conn = None
+                    if attempt == 1:
+                        log.exception("could not publish %d notifications", len(texts))
+
+    async def run(self) -> None:
+        """Listen forever (reconnecting) and fan out to this server's sockets."""
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        self.dsn, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    async for notify in conn.notifies():
+                        with contextlib.suppress(ValueError):
+                            self.hub.deliver([json.loads(notify.payload)])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("LISTEN connection lost; reconnecting")
+                await asyncio.sleep(1.0)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -1,0 +1,194 @@
+"""Web-chat use cases: start a conversation, post and fetch messages, leave, rate."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from helpline.domain.agents import AgentStatus
+from helpline.domain.channels import Channel
+from helpline.domain.contacts import Contact, ContactState
+from helpline.domain.errors import InvalidTransition, NotAuthenticated, ValidationFailed
+from helpline.domain.events import Event, EventType
+from helpline.services import routing
+from helpline.services.context import ServiceContext
+from helpline.store.tables import AgentRow, MessageRow
+
+#: Pre-chat topics and the queue that serves each.
+TOPIC_QUEUES: dict[str, str] = {"mobile": "mobile", "home": "home", "bank": "bank"}
+LANGUAGES = ("ru", "en", "uk")
+MAX_MESSAGE_CHARS = 2000
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,20}$")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StartedChat:
+    contact_id: str
+    token: str
+    queue_id: str
+    offline_message: bool
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    contact_id: str
+    seq: int
+    sender: str
+    agent_id: str | None
+    client_msg_id: str
+    body: str
+    created_at: str
+    duplicate: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "message", "contact_id": self.contact_id, "seq": self.seq,
+                "sender": self.sender, "agent_id": self.agent_id,
+                "client_msg_id": self.client_msg_id, "body": self.body,
+                "at": self.created_at}
+
+
+def _message(row: MessageRow, duplicate: bool = False) -> StoredMessage:
+    return StoredMessage(row.contact_id, row.seq, row.sender, row.agent_id, row.client_msg_id,
+                         row.body, row.created_at.isoformat(), duplicate)
+
+
+def check_prechat(name: str, phone: str, topic: str, language: str) -> tuple[str, str]:
+    name = name.strip()
+    phone = re.sub(r"[\s()-]", "", phone.strip())
+    if not 1 <= len(name) <= 100:
+        raise ValidationFailed("name must be 1..100 characters", field="name")
+    if not _PHONE.match(phone):
+        raise ValidationFailed("phone number is not valid", field="phone")
+    if topic not in TOPIC_QUEUES:
+        raise ValidationFailed("unknown topic", field="topic", allowed=sorted(TOPIC_QUEUES))
+    if language not in LANGUAGES:
+        raise ValidationFailed("unknown language", field="language", allowed=list(LANGUAGES))
+    return name, phone
+
+
+def start_chat(ctx: ServiceContext, *, name: str, phone: str, topic: str, language: str,
+               segment: str = "standard") -> StartedChat:
+    """Create a queued chat contact. If the queue is closed or no eligible operator
+    is logged in, the customer leaves a message that is answered later."""
+    name, phone = check_prechat(name, phone, topic, language)
+    token = secrets.token_urlsafe(24)
+    with ctx.uow() as uow:
+        now = ctx.now()
+        queue_id = TOPIC_QUEUES[topic]
+        queue = uow.queues.get(queue_id)
+        is_open = queue.business_hours is None or queue.business_hours.is_open(
+            now.astimezone(ctx.timezone))
+        rule = queue.rule_after(float("inf"))
+        logged_in = uow.session.scalars(
+            select(AgentRow).where(AgentRow.status != AgentStatus.OFFLINE.value)
+        ).all()
+        anyone = any(
+            rule.admits({k: int(v) for k, v in (r.skills or {}).items()},
+                        frozenset(r.languages or []), language)
+            for r in logged_in
+        )
+        contact = Contact.create(
+            contact_id=str(uuid.uuid4()), channel=Channel.CHAT, queue_id=queue_id,
+            customer_name=name, customer_phone=phone, now=now,
+            attributes={"language": language, "topic": topic, "segment": segment},
+            offline_message=not (is_open and anyone),
+        )
+        uow.contacts.add(contact, customer_token_hash=hash_token(token))
+        uow.commit()
+    if ctx.auto_dispatch:
+        routing.dispatch(ctx)
+    return StartedChat(contact.id, token, queue_id, contact.offline_message)
+
+
+def check_customer(ctx: ServiceContext, contact_id: str, token: str) -> None:
+    with ctx.uow() as uow:
+        stored = uow.contacts.token_hash(contact_id)
+    if not stored or not token or not secrets.compare_digest(stored, hash_token(token)):
+        raise NotAuthenticated("unknown conversation or wrong token")
+
+
+_CUSTOMER_CAN_WRITE = {ContactState.QUEUED, ContactState.OFFERED, ContactState.ACTIVE}
+
+
+def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str,
+                 client_msg_id: str, agent_id: str | None = None) -> StoredMessage:
+    """Store a message with the next sequence number, then acknowledge it.
+    A retry with the same ``client_msg_id`` returns the stored message unchanged."""
+    body = body.strip()
+    if not body or len(body) > MAX_MESSAGE_CHARS:
+        raise ValidationFailed(f"message must be 1..{MAX_MESSAGE_CHARS} characters")
+    if not client_msg_id or len(client_msg_id) > 64:
+        raise ValidationFailed("client_msg_id must be 1..64 characters")
+    if sender not in ("customer", "agent"):
+        raise ValidationFailed("unknown sender")
+    with ctx.uow() as uow:
+        existing = uow.messages.by_client_id(contact_id, sender, client_msg_id)
+        if existing is not None:
+            return _message(existing, duplicate=True)
+        contact = uow.contacts.get(contact_id, lock=True)
+        if sender == "customer" and contact.state not in _CUSTOMER_CAN_WRITE:
+            raise InvalidTransition("the conversation has ended", state=contact.state.value)
+        if sender == "agent" and (contact.state != ContactState.ACTIVE
+                                  or contact.agent_id != agent_id):
+            raise InvalidTransition("accept the conversation before replying",
+                                    state=contact.state.value)
+        now = ctx.now()
+        seq = uow.contacts.next_seq(contact_id)
+        row = MessageRow(contact_id=contact_id, seq=seq, sender=sender, agent_id=agent_id,
+                         client_msg_id=client_msg_id, body=body, created_at=now)
+        uow.messages.add(row)
+        contact.events.append(Event(EventType.MESSAGE_SENT, now, contact_id=contact_id,
+                                    agent_id=contact.agent_id, queue_id=contact.queue_id,
+                                    data={"seq": seq, "sender": sender,
+                                          "chars": len(body)}))
+        stored = _message(row)
+        uow.notify({**stored.payload(), "assigned_agent_id": contact.agent_id})
+        uow.commit()
+        return stored
+
+
+def messages_after(ctx: ServiceContext, contact_id: str, after_seq: int) -> list[StoredMessage]:
+    if after_seq < 0:
+        raise ValidationFailed("after must be >= 0")
+    with ctx.uow() as uow:
+        return [_message(r) for r in uow.messages.after(contact_id, after_seq)]
+
+
+def customer_leave(ctx: ServiceContext, contact_id: str) -> Contact:
+    with ctx.uow() as uow:
+        contact = uow.contacts.get(contact_id, lock=True)
+        if contact.state in (ContactState.QUEUED, ContactState.OFFERED, ContactState.ACTIVE):
+            contact.customer_left(ctx.now())
+            uow.commit()
+        return contact
+
+
+def rate(ctx: ServiceContext, contact_id: str, score: int) -> Contact:
+    with ctx.uow() as uow:
+        contact = uow.contacts.get(contact_id, lock=True)
+        contact.rate(score, ctx.now())
+        uow.commit()
+        return contact
+
+
+def get_contact(ctx: ServiceContext, contact_id: str) -> Contact:
+    with ctx.uow() as uow:
+        return uow.contacts.get(contact_id)
+
+
+def agent_name(ctx: ServiceContext, agent_id: str | None) -> str | None:
+    if agent_id is None:
+        return None
+    with ctx.uow() as uow:
+        account = uow.agents.account(agent_id)
+        return account.display_name if account else None

@@ -1,0 +1,30 @@
+"""What every use case needs: a unit-of-work factory and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from helpline.domain.clock import utcnow
+from helpline.store.uow import Publish, UnitOfWork
+
+
+@dataclass
+class ServiceContext:
+    session_factory: sessionmaker[Session]
+    publish: Publish | None = None
+    clock: Callable[[], datetime] = utcnow
+    #: Local zone of the contact center: "today" and business hours use it.
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
+    #: Dispatch right after a change; tests may switch it off to drive routing by hand.
+    auto_dispatch: bool = True
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.publish)
+
+    def now(self) -> datetime:
+        return self.clock()

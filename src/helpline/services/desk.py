@@ -1,0 +1,174 @@
+"""Agent desk use cases: status, accept/decline offers, transfer, wrap-up, close."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import select
+
+from helpline.domain.agents import SUPERVISING_ROLES, Agent, AgentStatus
+from helpline.domain.contacts import OPEN_STATES, Contact, ContactState
+from helpline.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from helpline.services import routing
+from helpline.services.context import ServiceContext
+from helpline.store.tables import CannedReplyRow, ContactRow
+from helpline.store.uow import UnitOfWork, with_retries
+
+T = TypeVar("T")
+
+#: Reason codes a contact can be wrapped up with.
+WRAPUP_CODES = ("resolved", "info_given", "service_changed", "complaint", "callback",
+                "transferred_elsewhere", "spam", "no_reply")
+
+
+def _use_case(ctx: ServiceContext, fn: Callable[[UnitOfWork], T], *,
+              then_dispatch: bool = True) -> T:
+    def run() -> T:
+        with ctx.uow() as uow:
+            result = fn(uow)
+            uow.commit()
+            return result
+
+    result = with_retries(run)
+    if then_dispatch and ctx.auto_dispatch:
+        routing.dispatch(ctx)
+    return result
+
+
+def set_status(ctx: ServiceContext, agent_id: str, status: AgentStatus) -> Agent:
+    """Change an agent's status. Leaving ``available`` returns pending offers to
+    their place in the queue (nothing is lost)."""
+    if status == AgentStatus.NOT_READY:
+        raise ValidationFailed("not_ready is set by the system after missed offers")
+
+    def fn(uow: UnitOfWork) -> Agent:
+        now = ctx.now()
+        pending = uow.contacts.lock_held_by(agent_id, [ContactState.OFFERED])
+        agent = uow.agents.get(agent_id, lock=True)
+        if status != AgentStatus.AVAILABLE:
+            for contact in pending:
+                contact.decline(agent_id, now)
+        agent.set_status(status, now)
+        return agent
+
+    return _use_case(ctx, fn, then_dispatch=status == AgentStatus.AVAILABLE)
+
+
+def _contact_and_agent(uow: UnitOfWork, contact_id: str, agent_id: str) -> tuple[Contact, Agent]:
+    contact = uow.contacts.get(contact_id, lock=True)  # lock order: contact, then agent
+    agent = uow.agents.get(agent_id, lock=True)
+    return contact, agent
+
+
+def accept(ctx: ServiceContext, agent_id: str, contact_id: str) -> Contact:
+    def fn(uow: UnitOfWork) -> Contact:
+        contact, agent = _contact_and_agent(uow, contact_id, agent_id)
+        contact.accept(agent_id, ctx.now())
+        agent.record_accepted()
+        return contact
+
+    return _use_case(ctx, fn, then_dispatch=False)
+
+
+def decline(ctx: ServiceContext, agent_id: str, contact_id: str) -> Contact:
+    def fn(uow: UnitOfWork) -> Contact:
+        contact, agent = _contact_and_agent(uow, contact_id, agent_id)
+        now = ctx.now()
+        contact.decline(agent_id, now)
+        agent.idle_since = now
+        return contact
+
+    return _use_case(ctx, fn)
+
+
+def transfer(ctx: ServiceContext, agent_id: str, contact_id: str, *,
+             queue_id: str | None = None, to_agent_id: str | None = None) -> Contact:
+    """Send an active contact to another queue or reserve it for another operator;
+    either way it keeps its original place (enqueue time)."""
+    if (queue_id is None) == (to_agent_id is None):
+        raise ValidationFailed("give exactly one of queue_id or to_agent_id")
+
+    def fn(uow: UnitOfWork) -> Contact:
+        contact, agent = _contact_and_agent(uow, contact_id, agent_id)
+        now = ctx.now()
+        if queue_id is not None:
+            uow.queues.get(queue_id)  # raises NotFound
+            contact.transfer_to_queue(agent_id, queue_id, now)
+        else:
+            assert to_agent_id is not None
+            uow.agents.get(to_agent_id)  # raises NotFound
+            contact.transfer_to_agent(agent_id, to_agent_id, now)
+        agent.idle_since = now
+        return contact
+
+    return _use_case(ctx, fn)
+
+
+def wrap_up(ctx: ServiceContext, agent_id: str, contact_id: str, code: str | None) -> Contact:
+    if code is not None and code not in WRAPUP_CODES:
+        raise ValidationFailed("unknown wrap-up code", allowed=list(WRAPUP_CODES))
+
+    def fn(uow: UnitOfWork) -> Contact:
+        contact = uow.contacts.get(contact_id, lock=True)
+        contact.wrap_up(agent_id, ctx.now(), code)
+        return contact
+
+    return _use_case(ctx, fn, then_dispatch=False)
+
+
+def close(ctx: ServiceContext, agent_id: str, contact_id: str, code: str | None) -> Contact:
+    if code is not None and code not in WRAPUP_CODES:
+        raise ValidationFailed("unknown wrap-up code", allowed=list(WRAPUP_CODES))
+
+    def fn(uow: UnitOfWork) -> Contact:
+        contact, agent = _contact_and_agent(uow, contact_id, agent_id)
+        now = ctx.now()
+        contact.close(agent_id, now, code)
+        agent.idle_since = now
+        return contact
+
+    return _use_case(ctx, fn)
+
+
+def visible_contacts(ctx: ServiceContext, agent_id: str) -> list[Contact]:
+    """An agent sees only contacts offered or assigned to them; supervisors see all
+    open contacts."""
+    with ctx.uow() as uow:
+        account = uow.agents.account(agent_id)
+        if account is None:
+            raise NotFound("no such agent", agent_id=agent_id)
+        stmt = select(ContactRow).where(ContactRow.state.in_([s.value for s in OPEN_STATES]))
+        if account.role not in SUPERVISING_ROLES:
+            stmt = stmt.where(ContactRow.agent_id == agent_id,
+                              ContactRow.state != ContactState.QUEUED.value)
+        return uow.contacts.query(stmt.order_by(ContactRow.enqueued_at, ContactRow.id))
+
+
+def check_can_see(ctx: ServiceContext, agent_id: str, contact_id: str) -> Contact:
+    with ctx.uow() as uow:
+        account = uow.agents.account(agent_id)
+        contact = uow.contacts.get(contact_id)
+        if account is None:
+            raise NotFound("no such agent", agent_id=agent_id)
+        if account.role in SUPERVISING_ROLES or contact.agent_id == agent_id:
+            return contact
+        raise PermissionDenied("this contact is not offered or assigned to you",
+                               contact_id=contact_id)
+
+
+def canned_replies(
+    ctx: ServiceContext, agent_id: str, language: str | None
+) -> list[dict[str, str]]:
+    """Canned replies for the agent's role with ``[имя]``/``[name]`` filled in."""
+    with ctx.uow() as uow:
+        account = uow.agents.account(agent_id)
+        if account is None:
+            raise NotFound("no such agent", agent_id=agent_id)
+        rows: list[CannedReplyRow] = uow.canned.for_role(account.role.value, language)
+        name = account.display_name.split()[0]
+        return [
+            {"id": str(r.id), "kind": r.kind, "title": r.title, "language": r.language,
+             "body": r.body.replace("[имя]", name).replace("[name]", name)}
+            for r in rows
+        ]

@@ -1,0 +1,407 @@
+"""Repositories: load rows as domain objects, remember them, write them back.
+
+Repositories never commit; the unit of work does. ``lock_*`` methods take row
+locks on PostgreSQL (``FOR UPDATE``, with ``SKIP LOCKED`` where another app
+server may legitimately hold the row); SQLite serializes writers instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from helpline.domain.agents import Agent, AgentStatus, Role
+from helpline.domain.channels import Channel
+from helpline.domain.contacts import HOLDS_CAPACITY, Contact, ContactState
+from helpline.domain.errors import NotFound
+from helpline.domain.queues import BusinessHours, EscalationStep, Queue
+from helpline.store.tables import (
+    AgentRow,
+    ApiTokenRow,
+    CannedReplyRow,
+    ContactRow,
+    EventRow,
+    MessageRow,
+    QueueRow,
+)
+
+_CONTACT_FIELDS = (
+    "queue_id", "priority", "state", "agent_id", "target_agent_id", "enqueued_at",
+    "queue_entered_at", "offered_at", "offer_expires_at", "answered_at", "wrapped_up_at",
+    "ended_at", "wrapup_code", "offline_message", "rating", "customer_name", "customer_phone",
+)
+
+
+def _set(row: Any, name: str, value: Any) -> None:
+    if getattr(row, name) != value:
+        setattr(row, name, value)
+
+
+# -- contacts ---------------------------------------------------------------------------
+def contact_from_row(row: ContactRow) -> Contact:
+    return Contact(
+        id=row.id, channel=Channel(row.channel), queue_id=row.queue_id,
+        customer_name=row.customer_name, customer_phone=row.customer_phone,
+        created_at=row.created_at, enqueued_at=row.enqueued_at,
+        queue_entered_at=row.queue_entered_at, priority=row.priority,
+        attributes=dict(row.attributes or {}), state=ContactState(row.state),
+        agent_id=row.agent_id, target_agent_id=row.target_agent_id, offered_at=row.offered_at,
+        offer_expires_at=row.offer_expires_at, answered_at=row.answered_at,
+        wrapped_up_at=row.wrapped_up_at, ended_at=row.ended_at, wrapup_code=row.wrapup_code,
+        skipped_agents=dict(row.skipped_agents or {}), offline_message=row.offline_message,
+        rating=row.rating,
+    )
+
+
+def sync_contact_row(row: ContactRow, contact: Contact) -> None:
+    for name in _CONTACT_FIELDS:
+        value = getattr(contact, name)
+        _set(row, name, value.value if name == "state" else value)
+    _set(row, "attributes", dict(contact.attributes))
+    _set(row, "skipped_agents", dict(contact.skipped_agents))
+
+
+class ContactRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.seen: dict[str, tuple[ContactRow, Contact]] = {}
+
+    def _track(self, row: ContactRow) -> Contact:
+        if row.id in self.seen:
+            return self.seen[row.id][1]
+        contact = contact_from_row(row)
+        self.seen[row.id] = (row, contact)
+        return contact
+
+    def add(self, contact: Contact, customer_token_hash: str = "") -> None:
+        row = ContactRow(
+            id=contact.id, channel=contact.channel.value, created_at=contact.created_at,
+            customer_token_hash=customer_token_hash, last_seq=0, attributes={},
+            skipped_agents={},
+        )
+        sync_contact_row(row, contact)
+        self.session.add(row)
+        self.seen[contact.id] = (row, contact)
+
+    def get(self, contact_id: str, *, lock: bool = False) -> Contact:
+        stmt = select(ContactRow).where(ContactRow.id == contact_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.session.scalars(stmt).first()
+        if row is None:
+            raise NotFound("no such contact", contact_id=contact_id)
+        return self._track(row)
+
+    def token_hash(self, contact_id: str) -> str | None:
+        return self.session.scalar(
+            select(ContactRow.customer_token_hash).where(ContactRow.id == contact_id)
+        )
+
+    def lock_queued(self, limit: int) -> list[Contact]:
+        """Queued contacts in service order that no other server is routing now."""
+        stmt = (
+            select(ContactRow)
+            .where(ContactRow.state == ContactState.QUEUED.value)
+            .order_by(ContactRow.priority.desc(), ContactRow.enqueued_at, ContactRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [self._track(r) for r in self.session.scalars(stmt)]
+
+    def lock_expired_offers(self, now: datetime, limit: int = 200) -> list[Contact]:
+        stmt = (
+            select(ContactRow)
+            .where(ContactRow.state == ContactState.OFFERED.value,
+                   ContactRow.offer_expires_at <= now)
+            .order_by(ContactRow.offer_expires_at, ContactRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [self._track(r) for r in self.session.scalars(stmt)]
+
+    def lock_held_by(self, agent_id: str, states: Iterable[ContactState]) -> list[Contact]:
+        stmt = (
+            select(ContactRow)
+            .where(ContactRow.agent_id == agent_id,
+                   ContactRow.state.in_([s.value for s in states]))
+            .order_by(ContactRow.id)
+            .with_for_update()
+        )
+        return [self._track(r) for r in self.session.scalars(stmt)]
+
+    def load_by_agent(self, agent_ids: Sequence[str]) -> dict[str, dict[Channel, int]]:
+        """Contacts each agent holds (offered, active or in wrap-up), per channel."""
+        if not agent_ids:
+            return {}
+        stmt = (
+            select(ContactRow.agent_id, ContactRow.channel, func.count())
+            .where(ContactRow.agent_id.in_(agent_ids),
+                   ContactRow.state.in_([s.value for s in HOLDS_CAPACITY]))
+            .group_by(ContactRow.agent_id, ContactRow.channel)
+        )
+        load: dict[str, dict[Channel, int]] = {a: {} for a in agent_ids}
+        for agent_id, channel, count in self.session.execute(stmt):
+            load[agent_id][Channel(channel)] = count
+        return load
+
+    def next_seq(self, contact_id: str) -> int:
+        """Take the next per-conversation sequence number (row-locked increment)."""
+        new = self.session.execute(
+            update(ContactRow).where(ContactRow.id == contact_id)
+            .values(last_seq=ContactRow.last_seq + 1).returning(ContactRow.last_seq)
+        ).scalar_one_or_none()
+        if new is None:
+            raise NotFound("no such contact", contact_id=contact_id)
+        # keep a tracked row in step so write-back does not clobber last_seq
+        if contact_id in self.seen:
+            self.session.expire(self.seen[contact_id][0], ["last_seq"])
+        return int(new)
+
+    def query(self, stmt: Select[tuple[ContactRow]]) -> list[Contact]:
+        return [self._track(r) for r in self.session.scalars(stmt)]
+
+    def write_back(self) -> list[Contact]:
+        for row, contact in self.seen.values():
+            sync_contact_row(row, contact)
+        return [c for _, c in self.seen.values()]
+
+
+# -- agents -----------------------------------------------------------------------------
+def agent_from_row(row: AgentRow) -> Agent:
+    return Agent(
+        id=row.id, name=row.display_name, role=Role(row.role), status=AgentStatus(row.status),
+        status_since=row.status_since, idle_since=row.idle_since,
+        skills={k: int(v) for k, v in (row.skills or {}).items()},
+        languages=frozenset(row.languages or []),
+        capacity={Channel(k): int(v) for k, v in (row.capacity or {}).items()},
+        capacity_shared=row.capacity_shared, missed_offers=row.missed_offers,
+    )
+
+
+def sync_agent_row(row: AgentRow, agent: Agent) -> None:
+    _set(row, "display_name", agent.name)
+    _set(row, "role", agent.role.value)
+    _set(row, "status", agent.status.value)
+    _set(row, "status_since", agent.status_since)
+    _set(row, "idle_since", agent.idle_since)
+    _set(row, "missed_offers", agent.missed_offers)
+    _set(row, "skills", dict(agent.skills))
+    _set(row, "languages", sorted(agent.languages))
+    _set(row, "capacity", {k.value: v for k, v in agent.capacity.items()})
+    _set(row, "capacity_shared", agent.capacity_shared)
+
+
+@dataclass(frozen=True)
+class Account:
+    """Login data of an agent (kept out of the routing domain)."""
+
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    ui_language: str
+    password_hash: str
+
+
+class AgentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.seen: dict[str, tuple[AgentRow, Agent]] = {}
+
+    def _track(self, row: AgentRow) -> Agent:
+        if row.id in self.seen:
+            return self.seen[row.id][1]
+        agent = agent_from_row(row)
+        self.seen[row.id] = (row, agent)
+        return agent
+
+    def add(self, agent: Agent, *, username: str, password_hash: str, ui_language: str,
+            created_at: datetime) -> None:
+        row = AgentRow(id=agent.id, username=username, password_hash=password_hash,
+                       ui_language=ui_language, created_at=created_at,
+                       display_name=agent.name, role=agent.role.value)
+        sync_agent_row(row, agent)
+        self.session.add(row)
+        self.seen[agent.id] = (row, agent)
+
+    def get(self, agent_id: str, *, lock: bool = False) -> Agent:
+        stmt = select(AgentRow).where(AgentRow.id == agent_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.session.scalars(stmt).first()
+        if row is None:
+            raise NotFound("no such agent", agent_id=agent_id)
+        return self._track(row)
+
+    def lock_available(self) -> list[Agent]:
+        """Available agents not being assigned by another server right now."""
+        stmt = (
+            select(AgentRow).where(AgentRow.status == AgentStatus.AVAILABLE.value)
+            .order_by(AgentRow.id).with_for_update(skip_locked=True)
+        )
+        return [self._track(r) for r in self.session.scalars(stmt)]
+
+    def list_all(self) -> list[Agent]:
+        rows = self.session.scalars(select(AgentRow).order_by(AgentRow.display_name, AgentRow.id))
+        return [self._track(r) for r in rows]
+
+    def account_by_username(self, username: str) -> Account | None:
+        row = self.session.scalars(select(AgentRow).where(AgentRow.username == username)).first()
+        return _account(row) if row else None
+
+    def account(self, agent_id: str) -> Account | None:
+        row = self.session.get(AgentRow, agent_id)
+        return _account(row) if row else None
+
+    def set_ui_language(self, agent_id: str, language: str) -> None:
+        self.session.execute(
+            update(AgentRow).where(AgentRow.id == agent_id).values(ui_language=language)
+        )
+
+    def set_password_hash(self, agent_id: str, password_hash: str) -> None:
+        self.session.execute(
+            update(AgentRow).where(AgentRow.id == agent_id).values(password_hash=password_hash)
+        )
+
+    def write_back(self) -> list[Agent]:
+        for row, agent in self.seen.values():
+            sync_agent_row(row, agent)
+        return [a for _, a in self.seen.values()]
+
+
+def _account(row: AgentRow) -> Account:
+    return Account(id=row.id, username=row.username, display_name=row.display_name,
+                   role=Role(row.role), ui_language=row.ui_language,
+                   password_hash=row.password_hash)
+
+
+# -- queues -----------------------------------------------------------------------------
+def queue_from_row(row: QueueRow) -> Queue:
+    hours = None
+    if row.business_hours:
+        bh = row.business_hours
+        hours = BusinessHours(opens=time.fromisoformat(bh["opens"]),
+                              closes=time.fromisoformat(bh["closes"]),
+                              weekdays=frozenset(bh.get("weekdays", range(7))))
+    return Queue(
+        id=row.id, name=row.name, skill=row.skill, min_level=row.min_level,
+        require_language=row.require_language,
+        sl_threshold_seconds={Channel(k): int(v) for k, v in
+                              (row.sl_threshold_seconds or {}).items()} or None,
+        offer_timeout_seconds=row.offer_timeout_seconds,
+        max_missed_offers=row.max_missed_offers, redo_after_seconds=row.redo_after_seconds,
+        escalation=tuple(
+            EscalationStep(after_seconds=int(s["after_seconds"]), min_level=s.get("min_level"),
+                           extra_skills=tuple(s.get("extra_skills", ())),
+                           any_language=bool(s.get("any_language", False)))
+            for s in (row.escalation or [])
+        ),
+        business_hours=hours,
+    )
+
+
+class QueueRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def rows(self) -> list[QueueRow]:
+        return list(self.session.scalars(select(QueueRow).order_by(QueueRow.id)))
+
+    def all(self) -> dict[str, Queue]:
+        return {r.id: queue_from_row(r) for r in self.rows()}
+
+    def row(self, queue_id: str) -> QueueRow:
+        row = self.session.get(QueueRow, queue_id)
+        if row is None:
+            raise NotFound("no such queue", queue_id=queue_id)
+        return row
+
+    def get(self, queue_id: str) -> Queue:
+        return queue_from_row(self.row(queue_id))
+
+    def add(self, row: QueueRow) -> None:
+        self.session.add(row)
+
+
+# -- messages, events, tokens, canned replies -----------------------------------------
+class MessageRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_client_id(self, contact_id: str, sender: str, client_msg_id: str) -> MessageRow | None:
+        return self.session.scalars(
+            select(MessageRow).where(MessageRow.contact_id == contact_id,
+                                     MessageRow.sender == sender,
+                                     MessageRow.client_msg_id == client_msg_id)
+        ).first()
+
+    def add(self, row: MessageRow) -> None:
+        self.session.add(row)
+
+    def after(self, contact_id: str, after_seq: int, limit: int = 500) -> list[MessageRow]:
+        return list(self.session.scalars(
+            select(MessageRow).where(MessageRow.contact_id == contact_id,
+                                     MessageRow.seq > after_seq)
+            .order_by(MessageRow.seq).limit(limit)
+        ))
+
+
+class EventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_many(self, rows: Iterable[EventRow]) -> None:
+        self.session.add_all(list(rows))
+
+    def query(self, *, since: datetime | None = None, until: datetime | None = None,
+              contact_id: str | None = None, agent_id: str | None = None,
+              queue_id: str | None = None, types: Sequence[str] = (),
+              after_id: int = 0, limit: int = 1000) -> list[EventRow]:
+        stmt = select(EventRow).where(EventRow.id > after_id)
+        if since is not None:
+            stmt = stmt.where(EventRow.at >= since)
+        if until is not None:
+            stmt = stmt.where(EventRow.at < until)
+        if contact_id:
+            stmt = stmt.where(EventRow.contact_id == contact_id)
+        if agent_id:
+            stmt = stmt.where(EventRow.agent_id == agent_id)
+        if queue_id:
+            stmt = stmt.where(EventRow.queue_id == queue_id)
+        if types:
+            stmt = stmt.where(EventRow.type.in_(list(types)))
+        return list(self.session.scalars(stmt.order_by(EventRow.id).limit(limit)))
+
+
+class TokenRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: ApiTokenRow) -> None:
+        self.session.add(row)
+
+    def agent_for(self, token_hash: str) -> str | None:
+        return self.session.scalar(
+            select(ApiTokenRow.agent_id).where(ApiTokenRow.token_hash == token_hash)
+        )
+
+
+class CannedReplyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def for_role(self, role: str, language: str | None = None) -> list[CannedReplyRow]:
+        stmt = select(CannedReplyRow).where(
+            (CannedReplyRow.role.is_(None)) | (CannedReplyRow.role == role)
+        )
+        if language:
+            stmt = stmt.where(CannedReplyRow.language == language)
+        return list(self.session.scalars(stmt.order_by(CannedReplyRow.kind, CannedReplyRow.id)))
+
+    def add(self, row: CannedReplyRow) -> None:
+        self.session.add(row)

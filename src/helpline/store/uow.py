@@ -1,0 +1,114 @@
+"""Unit of work: one transaction per use case; events are appended to the log in
+that transaction and published to the notifier only after it commits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from helpline.domain.events import Event
+from helpline.store.repositories import (
+    AgentRepository,
+    CannedReplyRepository,
+    ContactRepository,
+    EventRepository,
+    MessageRepository,
+    QueueRepository,
+    TokenRepository,
+)
+from helpline.store.tables import EventRow
+
+Publish = Callable[[list[dict[str, Any]]], None]
+T = TypeVar("T")
+
+#: PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock.
+_RETRY_SQLSTATES = {"40001", "40P01"}
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    return {
+        "type": event.type.value,
+        "at": event.at.isoformat(),
+        "contact_id": event.contact_id,
+        "agent_id": event.agent_id,
+        "queue_id": event.queue_id,
+        "data": event.data,
+    }
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session], publish: Publish | None = None):
+        self._session_factory = session_factory
+        self._publish = publish
+        self._extra: list[dict[str, Any]] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.contacts = ContactRepository(self.session)
+        self.agents = AgentRepository(self.session)
+        self.queues = QueueRepository(self.session)
+        self.messages = MessageRepository(self.session)
+        self.events = EventRepository(self.session)
+        self.tokens = TokenRepository(self.session)
+        self.canned = CannedReplyRepository(self.session)
+        self._extra = []
+        self.published: list[dict[str, Any]] = []
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def notify(self, payload: dict[str, Any]) -> None:
+        """Queue a real-time notification that is not a domain event (e.g. a message)."""
+        self._extra.append(payload)
+
+    def _collect_events(self) -> list[Event]:
+        collected: list[Event] = []
+        for aggregate in [*self.contacts.write_back(), *self.agents.write_back()]:
+            collected.extend(aggregate.events)
+            aggregate.events.clear()
+        collected.sort(key=lambda e: e.at)
+        return collected
+
+    def commit(self) -> None:
+        events = self._collect_events()
+        self.events.add_many(
+            EventRow(at=e.at, type=e.type.value, contact_id=e.contact_id, agent_id=e.agent_id,
+                     queue_id=e.queue_id, data=e.data)
+            for e in events
+        )
+        self.session.commit()
+        payloads = [event_payload(e) for e in events] + self._extra
+        self._extra = []
+        self.published.extend(payloads)
+        if self._publish is not None and payloads:
+            self._publish(payloads)
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def is_retryable(error: BaseException) -> bool:
+    if isinstance(error, OperationalError | DBAPIError):
+        sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+        return sqlstate in _RETRY_SQLSTATES
+    return False
+
+
+def with_retries(fn: Callable[[], T], attempts: int = 5) -> T:
+    """Run a whole use case again on deadlock/serialization failure (PostgreSQL)."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except (OperationalError, DBAPIError) as error:
+            if not is_retryable(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")
