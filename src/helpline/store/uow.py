@@ -62,7 +62,8 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.session.rollback()
+        # close() rolls back anything uncommitted but, unlike rollback(), leaves
+        # loaded attributes readable on the detached objects.
         self.session.close()
 
     def notify(self, payload: dict[str, Any]) -> None:

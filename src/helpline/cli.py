@@ -1,0 +1,138 @@
+"""Command line: ``helpline serve | demo | db upgrade | users create | users token``."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from helpline.bootstrap import build
+from helpline.domain.agents import Role
+from helpline.domain.errors import HelplineError
+from helpline.settings import Settings
+from helpline.store import migrate
+
+app = typer.Typer(help="Helpline contact center.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="Operators, supervisors and API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+console = Console(soft_wrap=True)
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    try:
+        settings.check()
+    except HelplineError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(2) from error
+    return settings
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations to HELPLINE_DATABASE_URL."""
+    container = build(_settings())
+    migrate.upgrade(container.engine, revision)
+    console.print(f"database at revision {revision}: {container.settings.database_url}")
+    container.close()
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          log_level: str = "info") -> None:
+    """Serve the web app (run several processes on one PostgreSQL to scale out)."""
+    _settings()
+    uvicorn.run("helpline.web.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, ws_ping_interval=20)
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000,
+         serve_app: Annotated[bool, typer.Option("--serve/--no-serve")] = True) -> None:
+    """Migrate, seed demo data and serve, printing addresses and logins."""
+    from helpline.services.demo_data import DEMO_PASSWORD, USERS, seed
+
+    os.environ["HELPLINE_DEMO"] = "1"
+    container = build(Settings())
+    migrate.upgrade(container.engine)
+    seeded = seed(container.ctx)
+    container.close()
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]Helpline demo[/bold] ({'seeded' if seeded else 'data already there'};"
+                  f" database {container.settings.database_url})")
+    console.print(f"  customer chat     {base}/chat")
+    console.print(f"  agent desk        {base}/desk")
+    console.print(f"  supervisor board  {base}/board")
+    console.print(f"  API docs          {base}/docs")
+    console.print(f"  logins (password [bold]{DEMO_PASSWORD}[/bold]):")
+    for user in USERS:
+        skills = ", ".join(f"{k} {v}" for k, v in user.skills.items()) or "-"
+        console.print(f"    {user.username:<6} {user.role.value:<10} {user.name:<18} "
+                      f"languages {'/'.join(user.languages):<9} skills {skills}")
+    if serve_app:
+        uvicorn.run("helpline.web.app:app_from_env", factory=True, host=host, port=port,
+                    log_level="warning", ws_ping_interval=20)
+
+
+def _skills(values: list[str]) -> dict[str, int]:
+    skills: dict[str, int] = {}
+    for item in values:
+        name, _, level = item.partition("=")
+        if not name or not level.isdigit():
+            raise typer.BadParameter(f"skill must look like mobile=80, got {item!r}")
+        skills[name] = int(level)
+    return skills
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    name: Annotated[str, typer.Option(help="Display name")],
+    role: Annotated[Role, typer.Option()] = Role.AGENT,
+    skill: Annotated[list[str] | None, typer.Option(help="skill=level, repeatable")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
+    ui_language: str = "ru",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)] = "",
+) -> None:
+    """Create an operator, supervisor, QA or admin account."""
+    from helpline.services import accounts
+
+    container = build(_settings())
+    try:
+        agent_id = accounts.create_user(
+            container.ctx, username=username, password=password, display_name=name,
+            role=role, skills=_skills(skill or []), languages=tuple(language or ["ru"]),
+            ui_language=ui_language)
+    except HelplineError as error:
+        console.print(f"[red]{error.error_id}: {error.message}[/red]")
+        raise typer.Exit(1) from error
+    finally:
+        container.close()
+    console.print(f"created {username} ({role.value}) id {agent_id}")
+
+
+@users_app.command("token")
+def users_token(username: str, name: str = "cli") -> None:
+    """Issue an API bearer token for a user (printed once)."""
+    from helpline.services import accounts
+
+    container = build(_settings())
+    try:
+        with container.ctx.uow() as uow:
+            account = uow.agents.account_by_username(username)
+        if account is None:
+            console.print(f"[red]no user {username}[/red]")
+            raise typer.Exit(1)
+        console.print(accounts.create_token(container.ctx, account.id, name))
+    finally:
+        container.close()
+
+
+if __name__ == "__main__":
+    app()

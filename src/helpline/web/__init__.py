@@ -1,0 +1,1 @@
+"""HTTP edge: FastAPI app factory, API routers, WebSockets and pages."""

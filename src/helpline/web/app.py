@@ -1,0 +1,78 @@
+"""FastAPI app factory. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from helpline.bootstrap import Container, build
+from helpline.services import routing
+from helpline.settings import Settings
+from helpline.web import api, errors, pages, ws
+
+log = logging.getLogger(__name__)
+
+
+async def _ticker(container: Container) -> None:
+    """Expire offers and dispatch once a tick (escalation depends on time)."""
+    while True:
+        try:
+            await run_in_threadpool(routing.tick, container.ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("routing tick failed")
+        await asyncio.sleep(container.settings.tick_seconds)
+
+
+def create_app(container: Container | None = None, settings: Settings | None = None,
+               *, run_ticker: bool = True) -> FastAPI:
+    container = container or build(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container.hub.bind(asyncio.get_running_loop())
+        tasks = [asyncio.create_task(container.bus.run())]
+        if run_ticker:
+            tasks.append(asyncio.create_task(_ticker(container)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    app = FastAPI(title="Helpline", version="0.1.0", lifespan=lifespan,
+                  description="Contact-center platform API. Errors are "
+                              '`{"error_id", "message", "details"}`.')
+    app.state.container = container
+    app.add_middleware(SessionMiddleware, secret_key=container.settings.secret_key,
+                       session_cookie="hl_session", same_site="lax",
+                       https_only=container.settings.secure_cookies, max_age=12 * 3600)
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
+              name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Uvicorn factory: ``uvicorn --factory helpline.web.app:app_from_env``."""
+    return create_app()
