@@ -35,7 +35,7 @@ def _pg_unavailable_reason() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"PostgreSQL not reachable at {pg_admin_url()}: {type(error).__name__}"
     return None
 
