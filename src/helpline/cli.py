@@ -19,7 +19,10 @@ app = typer.Typer(help="Helpline contact center.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="Operators, supervisors and API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+queues_app = typer.Typer(help="Queues: skills, timeouts, escalation, hours.",
+                         no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(queues_app, name="queues")
 console = Console(soft_wrap=True)
 
 
@@ -130,6 +133,75 @@ def users_token(username: str, name: str = "cli") -> None:
             console.print(f"[red]no user {username}[/red]")
             raise typer.Exit(1)
         console.print(accounts.create_token(container.ctx, account.id, name))
+    finally:
+        container.close()
+
+
+@queues_app.command("list")
+def queues_list() -> None:
+    """Show every queue's settings."""
+    import json
+
+    from helpline.services import queue_admin
+
+    container = build(_settings())
+    try:
+        for queue in queue_admin.list_queues(container.ctx):
+            console.print(json.dumps(queue, ensure_ascii=False))
+    finally:
+        container.close()
+
+
+@queues_app.command("set")
+def queues_set(
+    queue_id: str,
+    create: Annotated[bool, typer.Option(help="create the queue")] = False,
+    name: str | None = None,
+    name_ru: str | None = None,
+    skill: str | None = None,
+    min_level: int | None = None,
+    offer_timeout: Annotated[int | None, typer.Option(help="seconds")] = None,
+    max_missed: int | None = None,
+    aht: Annotated[int | None, typer.Option(help="average handle time, seconds")] = None,
+    sl_chat: Annotated[int | None, typer.Option(help="service-level threshold, s")] = None,
+    sl_call: Annotated[int | None, typer.Option(help="service-level threshold, s")] = None,
+    hours: Annotated[str | None, typer.Option(help="09:00-21:00 or 24/7")] = None,
+    weekdays: Annotated[str | None, typer.Option(help="0-4 = Monday..Friday")] = None,
+    escalation: Annotated[str | None, typer.Option(
+        help='JSON list, e.g. [{"after_seconds":60,"min_level":1}]')] = None,
+) -> None:
+    """Create or change a queue (only the options given change)."""
+    import json
+
+    from helpline.services import queue_admin
+
+    values: dict[str, object] = {}
+    for key, value in (("name", name), ("name_ru", name_ru), ("skill", skill),
+                       ("min_level", min_level), ("offer_timeout_seconds", offer_timeout),
+                       ("max_missed_offers", max_missed), ("aht_seconds", aht)):
+        if value is not None:
+            values[key] = value
+    container = build(_settings())
+    try:
+        if sl_chat is not None or sl_call is not None:
+            current = next((q for q in queue_admin.list_queues(container.ctx)
+                            if q["id"] == queue_id), {"sl_threshold_seconds": {}})
+            thresholds = dict(current["sl_threshold_seconds"] or {})
+            thresholds.update({k: v for k, v in (("chat", sl_chat), ("call", sl_call))
+                               if v is not None})
+            values["sl_threshold_seconds"] = thresholds
+        if hours is not None:
+            values["business_hours"] = queue_admin.parse_business_hours(hours, weekdays)
+        if escalation is not None:
+            try:
+                values["escalation"] = json.loads(escalation)
+            except ValueError as error:
+                raise typer.BadParameter(f"escalation is not JSON: {error}") from error
+        saved = queue_admin.save_queue(container.ctx, queue_id, values, create=create)
+        console.print(json.dumps(saved, ensure_ascii=False))
+    except HelplineError as error:
+        console.print(f"[red]{error.error_id}: {error.message} {error.details}[/red]")
+        raise typer.Exit(1) from error
     finally:
         container.close()
 

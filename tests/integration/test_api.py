@@ -185,3 +185,18 @@ def test_secret_key_is_refused_outside_demo_mode() -> None:
         Settings(demo=False, secret_key="short").check()
     Settings(demo=False, secret_key="x" * 40).check()
     Settings(demo=True).check()
+
+
+def test_chat_websocket_survives_garbage_frames(app_client: tuple[TestClient, ServiceContext]
+                                                ) -> None:
+    client, ctx = app_client
+    add_queue(ctx)
+    started = new_chat(client)
+    with client.websocket_connect(
+            f"/ws/chat/{started['contact_id']}?token={started['token']}") as ws:
+        ws.send_text("this is not json")
+        assert ws.receive_json()["error_id"] == "validation_failed"
+        ws.send_json([1, 2, 3])
+        assert ws.receive_json()["error_id"] == "validation_failed"
+        ws.send_json({"type": "message", "client_msg_id": "ok", "body": "still here"})
+        assert {ws.receive_json()["type"], ws.receive_json()["type"]} == {"ack", "message"}

@@ -27,7 +27,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA synchronous=FULL")  # an ack means on disk
             cursor.close()
 
         @event.listens_for(engine, "begin")

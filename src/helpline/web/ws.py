@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -82,7 +83,10 @@ async def chat_socket(ws: WebSocket, contact_id: str) -> None:
     pump = asyncio.create_task(_pump(ws, sub, on_payload, send_state))
     try:
         while True:
-            frame = await ws.receive_json()
+            try:
+                frame = json.loads(await ws.receive_text())
+            except ValueError:
+                frame = None
             if not isinstance(frame, dict):
                 await send({"type": "error", "error_id": "validation_failed",
                             "message": "frames are JSON objects"})
