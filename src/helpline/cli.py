@@ -11,6 +11,7 @@ from rich.console import Console
 
 from helpline.bootstrap import build
 from helpline.domain.agents import Role
+from helpline.domain.channels import Channel
 from helpline.domain.errors import HelplineError
 from helpline.settings import Settings
 from helpline.store import migrate
@@ -49,7 +50,10 @@ def db_upgrade(revision: str = "head") -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           log_level: str = "info") -> None:
     """Serve the web app (run several processes on one PostgreSQL to scale out)."""
-    _settings()
+    settings = _settings()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        console.print("[red]SQLite serves one process; use PostgreSQL for several workers[/red]")
+        raise typer.Exit(2)
     uvicorn.run("helpline.web.app:app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level=log_level, ws_ping_interval=20)
 
@@ -92,6 +96,16 @@ def _skills(values: list[str]) -> dict[str, int]:
     return skills
 
 
+def _capacity(values: list[str]) -> dict[Channel, int]:
+    slots: dict[Channel, int] = {}
+    for item in values:
+        name, _, count = item.partition("=")
+        if name not in {c.value for c in Channel} or not count.isdigit():
+            raise typer.BadParameter(f"capacity must look like chat=3, got {item!r}")
+        slots[Channel(name)] = int(count)
+    return slots
+
+
 @users_app.command("create")
 def users_create(
     username: str,
@@ -100,6 +114,10 @@ def users_create(
     skill: Annotated[list[str] | None, typer.Option(help="skill=level, repeatable")] = None,
     language: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
     ui_language: str = "ru",
+    capacity: Annotated[list[str] | None, typer.Option(
+        help="channel=slots, repeatable (defaults: call=1 chat=3 email=5)")] = None,
+    shared_capacity: Annotated[bool, typer.Option(
+        help="channels share one budget (a call fills the agent)")] = False,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                           confirmation_prompt=True)] = "",
 ) -> None:
@@ -111,7 +129,8 @@ def users_create(
         agent_id = accounts.create_user(
             container.ctx, username=username, password=password, display_name=name,
             role=role, skills=_skills(skill or []), languages=tuple(language or ["ru"]),
-            ui_language=ui_language)
+            ui_language=ui_language, capacity=_capacity(capacity or []),
+            capacity_shared=shared_capacity)
     except HelplineError as error:
         console.print(f"[red]{error.error_id}: {error.message}[/red]")
         raise typer.Exit(1) from error

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpline.cli import app
+from helpline.domain.channels import Channel
 from helpline.domain.errors import ValidationFailed
 from helpline.services import accounts, chat, queue_admin
 from helpline.services.context import ServiceContext
@@ -62,9 +63,18 @@ def test_cli_creates_users_and_configures_queues(db_url: str, engine: object,
     runner = CliRunner()
     created = runner.invoke(app, ["users", "create", "olga", "--name", "Ольга",
                                   "--role", "senior", "--skill", "mobile=90",
-                                  "--language", "ru", "--language", "en"],
+                                  "--language", "ru", "--language", "en",
+                                  "--capacity", "chat=2", "--shared-capacity"],
                             input="s3cret-pass\ns3cret-pass\n")
     assert created.exit_code == 0, created.output
+    from helpline.bootstrap import build
+
+    container = build()
+    with container.ctx.uow() as uow:
+        olga = uow.agents.get(uow.agents.account_by_username("olga").id)  # type: ignore[union-attr]
+    container.close()
+    assert olga.capacity[Channel.CHAT] == 2 and olga.capacity_shared is True
+    assert olga.languages == frozenset({"ru", "en"}) and olga.skills == {"mobile": 90}
     duplicate = runner.invoke(app, ["users", "create", "olga", "--name", "x"],
                               input="s3cret-pass\ns3cret-pass\n")
     assert duplicate.exit_code == 1 and "conflict" in duplicate.output
