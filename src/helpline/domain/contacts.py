@@ -14,7 +14,12 @@ from typing import Any
 
 from helpline.domain.channels import Channel
 from helpline.domain.clock import check_aware
-from helpline.domain.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from helpline.domain.errors import (
+    InvalidTransition,
+    OfferExpired,
+    PermissionDenied,
+    ValidationFailed,
+)
 from helpline.domain.events import Event, EventType
 
 
@@ -181,6 +186,8 @@ class Contact:
     def accept(self, agent_id: str, now: datetime) -> None:
         self._require("accept", ContactState.OFFERED)
         self._require_agent(agent_id, "accept")
+        if self.offer_expires_at is not None and now >= self.offer_expires_at:
+            raise OfferExpired("the offer has expired", contact_id=self.id)
         self.state = ContactState.ACTIVE
         self.target_agent_id = None
         if self.answered_at is None:

@@ -22,6 +22,10 @@ class InvalidTransition(HelplineError):
     http_status = 409
 
 
+class OfferExpired(InvalidTransition):
+    error_id = "offer_expired"
+
+
 class NotFound(HelplineError):
     error_id = "not_found"
     http_status = 404

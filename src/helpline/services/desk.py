@@ -44,10 +44,12 @@ def set_status(ctx: ServiceContext, agent_id: str, status: AgentStatus) -> Agent
 
     def fn(uow: UnitOfWork) -> Agent:
         now = ctx.now()
-        pending = uow.contacts.lock_held_by(agent_id, [ContactState.OFFERED])
+        uow.contacts.lock_held_by(agent_id, [ContactState.OFFERED])  # lock order: contacts
         agent = uow.agents.get(agent_id, lock=True)
         if status != AgentStatus.AVAILABLE:
-            for contact in pending:
+            # Read again under the agent lock: a dispatch on another server that held
+            # the lock may have committed a new offer after the first read.
+            for contact in uow.contacts.lock_held_by(agent_id, [ContactState.OFFERED]):
                 contact.decline(agent_id, now)
         agent.set_status(status, now)
         return agent
