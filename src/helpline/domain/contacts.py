@@ -107,7 +107,8 @@ class Contact:
             offline_message=offline_message,
         )
         contact._record(EventType.CONTACT_ENTERED_QUEUE, now, priority=contact.priority,
-                        channel=channel.value, offline_message=offline_message, **attrs)
+                        channel=channel.value, offline_message=offline_message,
+                        attributes=dict(attrs))
         return contact
 
     # -- helpers -----------------------------------------------------------------------
@@ -162,6 +163,7 @@ class Contact:
         agent_id = self.agent_id
         assert agent_id is not None
         self.skipped_agents[agent_id] = now.isoformat()
+        self.target_agent_id = None  # a declined/missed transfer goes back to everyone
         self.state = ContactState.QUEUED
         self.agent_id = None
         self.offered_at = None
@@ -169,6 +171,7 @@ class Contact:
         return agent_id
 
     def decline(self, agent_id: str, now: datetime) -> None:
+        check_aware(now, "now")
         self._require("decline", ContactState.OFFERED)
         self._require_agent(agent_id, "decline")
         self._record(EventType.OFFER_DECLINED, now)
@@ -176,6 +179,7 @@ class Contact:
 
     def time_out_offer(self, now: datetime) -> str:
         """Return the contact to its place; gives back the agent who missed it."""
+        check_aware(now, "now")
         self._require("time out", ContactState.OFFERED)
         assert self.offer_expires_at is not None
         if now < self.offer_expires_at:
@@ -184,6 +188,7 @@ class Contact:
         return self._return_to_queue(now)
 
     def accept(self, agent_id: str, now: datetime) -> None:
+        check_aware(now, "now")
         self._require("accept", ContactState.OFFERED)
         self._require_agent(agent_id, "accept")
         if self.offer_expires_at is not None and now >= self.offer_expires_at:
@@ -197,6 +202,7 @@ class Contact:
 
     def transfer_to_queue(self, agent_id: str, queue_id: str, now: datetime) -> None:
         """Back to a queue (same or another) keeping the original enqueue time."""
+        check_aware(now, "now")
         self._require("transfer", ContactState.ACTIVE)
         self._require_agent(agent_id, "transfer")
         self._record(EventType.CONTACT_TRANSFERRED, now, to_queue_id=queue_id)
@@ -206,6 +212,7 @@ class Contact:
         """Reserve the contact for one operator; it keeps its place in its queue."""
         self._require("transfer", ContactState.ACTIVE)
         self._require_agent(agent_id, "transfer")
+        check_aware(now, "now")
         if target_agent_id == agent_id:
             raise ValidationFailed("cannot transfer a contact to yourself")
         self._record(EventType.CONTACT_TRANSFERRED, now, to_agent_id=target_agent_id)
@@ -226,6 +233,7 @@ class Contact:
                      changed_queue=changed, priority=self.priority)
 
     def wrap_up(self, agent_id: str, now: datetime, code: str | None = None) -> None:
+        check_aware(now, "now")
         self._require("wrap up", ContactState.ACTIVE)
         self._require_agent(agent_id, "wrap up")
         self.state = ContactState.WRAP_UP
@@ -235,6 +243,7 @@ class Contact:
         self._record(EventType.CONTACT_WRAPPED_UP, now, code=code)
 
     def close(self, agent_id: str, now: datetime, code: str | None = None) -> None:
+        check_aware(now, "now")
         self._require("close", ContactState.WRAP_UP)
         self._require_agent(agent_id, "close")
         if code:
@@ -248,6 +257,7 @@ class Contact:
     def customer_left(self, now: datetime) -> None:
         """The customer ended the conversation: abandon if nobody answered yet,
         otherwise move the agent to wrap-up."""
+        check_aware(now, "now")
         if self.state in (ContactState.QUEUED, ContactState.OFFERED):
             self._record(EventType.CONTACT_ABANDONED, now,
                          waited_seconds=round((now - self.enqueued_at).total_seconds(), 3))
@@ -263,6 +273,7 @@ class Contact:
             self._require("leave", ContactState.QUEUED, ContactState.OFFERED, ContactState.ACTIVE)
 
     def rate(self, score: int, now: datetime) -> None:
+        check_aware(now, "now")
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ValidationFailed("rating must be 1..5", rating=score)
         if self.state in (ContactState.QUEUED, ContactState.OFFERED):

@@ -64,7 +64,10 @@ def route(
     """Match queued contacts to available agents; returns offers in service order."""
     check_aware(now, "now")
     load: dict[str, dict[Channel, int]] = {a.id: dict(a.load) for a in agents}
-    idle: dict[str, datetime] = {a.id: a.idle_since for a in agents}
+    # Rank in the idle line: (idle since, order of offers made in this pass, id). An
+    # agent given work now goes behind everyone, including agents idle since "now".
+    idle: dict[str, tuple[datetime, int, str]] = {a.id: (a.idle_since, 0, a.id) for a in agents}
+    offers_made = 0
     available = [a for a in agents if a.status == AgentStatus.AVAILABLE]
     offers: list[Offer] = []
     waiting = sorted(
@@ -79,13 +82,14 @@ def route(
                 continue
             if not is_eligible(agent, contact, queue, now):
                 continue
-            if best is None or (idle[agent.id], agent.id) < (idle[best.id], best.id):
+            if best is None or idle[agent.id] < idle[best.id]:
                 best = agent
         if best is None:
             continue
         agent_load = load[best.id]
         agent_load[contact.channel] = agent_load.get(contact.channel, 0) + 1
-        idle[best.id] = now  # just given work: goes to the back of the idle line
+        offers_made += 1
+        idle[best.id] = (now, offers_made, best.id)  # to the back of the idle line
         offers.append(Offer(contact.id, best.id, contact.queue_id))
     return offers
 
