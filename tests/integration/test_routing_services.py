@@ -233,7 +233,7 @@ def test_board_service_level_counts_answered_within_threshold(
         ctx: ServiceContext, clock: ManualClock) -> None:
     from helpline.services import board
 
-    add_queue(ctx)  # chat threshold 30 s
+    add_queue(ctx, offer_timeout_seconds=60)  # chat threshold 30 s
     agent = add_agent(ctx, "fast", capacity={Channel.CHAT: 3})
     quick, slow = start(ctx, "quick"), start(ctx, "slow")
     clock.advance(10)
