@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from tests.e2e.conftest import Server
 
@@ -30,6 +30,7 @@ R1 = "Здравствуйте. Меня зовут Анна. Сейчас пр�
 M2 = "Спасибо, жду."
 R2 = "Проверила: перезагрузите телефон, пожалуйста."
 M3 = "Перезагрузил, всё работает!"
+M_OFFLINE = "Алло, вы здесь?"
 
 
 def _is_status_put(response: Any) -> bool:
@@ -156,10 +157,28 @@ def test_chat_journey(server: Server, new_context: Callable[[], BrowserContext],
     assert chat.evaluate("sessionStorage.getItem('hl_pending')") == "[]"
     expect(desk.locator("#messages .msg")).to_have_count(3)
 
-    # ... then the server crashes
+    # ... then the server crashes. The customer's network stays down (its chat socket
+    # is refused) until the operator's next reply is stored, so that reply is one the
+    # page missed and must fetch with hello{last_seq} -- not race its reconnects.
+    network_up = False
+
+    def customer_socket(route: WebSocketRoute) -> None:
+        if network_up:
+            route.connect_to_server()
+        else:
+            route.close(code=4000, reason="network down")
+
+    chat.route_web_socket(re.compile(r"/ws/chat/"), customer_socket)
     server.kill()
     expect(chat.locator("#conn")).to_have_text("Переподключение…")
     expect(desk.locator("#conn")).to_have_text("Переподключение…")
+    # a message typed while disconnected waits as pending (kept in sessionStorage)
+    chat.fill("#message-input", M_OFFLINE)
+    chat.click("#send")
+    offline = chat.locator("#messages .msg.mine").nth(2)
+    expect(offline).to_contain_text(M_OFFLINE)
+    expect(offline).to_have_class(re.compile(r"\bpending\b"))
+    assert M_OFFLINE in chat.evaluate("sessionStorage.getItem('hl_pending')")
 
     # ... and comes back on the same port and database
     server.start()
@@ -173,25 +192,35 @@ def test_chat_journey(server: Server, new_context: Callable[[], BrowserContext],
                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert sent.status_code == 201, sent.text
     assert sent.json()["seq"] == 4 and sent.json()["duplicate"] is False
+    network_up = True
 
-    # the customer's page reconnects, catches up, and shows nothing twice
-    expect(chat.locator("#messages .msg")).to_have_text(
-        ["Вы" + M1, AGENT + R1, "Вы" + M2, AGENT + R2], timeout=RECONNECT_TIMEOUT)
+    # the customer's page reconnects, catches up on the reply it missed, delivers the
+    # pending message once, and shows nothing twice
     expect(chat.locator("#conn")).to_have_text("", timeout=RECONNECT_TIMEOUT)
+    expect(offline).not_to_have_class(re.compile(r"\bpending\b"), timeout=RECONNECT_TIMEOUT)
+    expect(offline).to_have_attribute("data-seq", "5")
+    expect(chat.locator('#messages .msg[data-sender="agent"]')).to_have_text(
+        [AGENT + R1, AGENT + R2], timeout=RECONNECT_TIMEOUT)
+    expect(chat.locator('#messages .msg[data-sender="customer"]')).to_have_text(
+        ["Вы" + M1, "Вы" + M2, "Вы" + M_OFFLINE])
+    assert chat.evaluate("sessionStorage.getItem('hl_pending')") == "[]"
     expect(chat.locator("#chat-status")).to_have_text(f"Оператор: {AGENT}")
-    # the message acknowledged before the crash is stored
+    # the message acknowledged before the crash is stored, and nothing twice
     assert customer_messages(server, conv) == [
-        ("customer", M1), ("agent", R1), ("customer", M2), ("agent", R2)]
+        ("customer", M1), ("agent", R1), ("customer", M2), ("agent", R2),
+        ("customer", M_OFFLINE)]
 
     # the desk reconnects too: it shows the API-sent reply and new customer messages
     expect(desk.locator("#conn")).to_have_text("", timeout=RECONNECT_TIMEOUT)
     expect(desk.locator("#messages .msg")).to_have_text(
-        [CUSTOMER + M1, "Вы" + R1, CUSTOMER + M2, "Вы" + R2], timeout=RECONNECT_TIMEOUT)
+        [CUSTOMER + M1, "Вы" + R1, CUSTOMER + M2, "Вы" + R2, CUSTOMER + M_OFFLINE],
+        timeout=RECONNECT_TIMEOUT)
     chat.fill("#message-input", M3)
     chat.click("#send")
     expect(desk.locator("#messages .msg")).to_have_text(
-        [CUSTOMER + M1, "Вы" + R1, CUSTOMER + M2, "Вы" + R2, CUSTOMER + M3])
-    expect(chat.locator("#messages .msg").last).to_have_attribute("data-seq", "5")
+        [CUSTOMER + M1, "Вы" + R1, CUSTOMER + M2, "Вы" + R2, CUSTOMER + M_OFFLINE,
+         CUSTOMER + M3])
+    expect(chat.locator("#messages .msg").last).to_have_attribute("data-seq", "6")
 
     # 6. the supervisor's board shows the operator busy with this customer
     board = login(new_context(), "sveta")
@@ -207,13 +236,22 @@ def test_chat_journey(server: Server, new_context: Callable[[], BrowserContext],
     assert int(mobile.locator("td.contacts-today").inner_text()) >= 1
     expect(mobile.locator("td.waiting")).to_have_text("0")
 
+    # the customer reloads the page: the conversation is restored from sessionStorage
+    chat.reload()
+    expect(chat.locator("#prechat")).to_be_hidden()
+    expect(chat.locator("#conversation")).to_be_visible()
+    expect(chat.locator("#chat-status")).to_have_text(f"Оператор: {AGENT}")
+    expect(chat.locator("#messages .msg")).to_have_text(
+        [re.compile(re.escape(body) + "$") for body in (M1, R1, M2, R2, M_OFFLINE, M3)])
+    expect(chat.locator('#messages .msg[data-sender="customer"] .who')).to_have_text(
+        ["Вы"] * 4)
+
     # 7. wrap-up with a reason, close; the customer rates the conversation
     desk.select_option("#wrapup-code", "resolved")
     desk.click("#wrapup")
     expect(desk.locator("#pane-state")).to_have_text("wrap_up")
     expect(desk.locator("#pane-error")).to_be_hidden()
     expect(chat.locator("#chat-status")).to_have_text(f"Разговор завершён · Оператор: {AGENT}")
-    expect(chat.locator("#composer")).to_be_hidden()
     expect(chat.locator("#leave")).to_be_hidden()
     expect(chat.locator("#rating")).to_be_visible()
     expect(chat.locator("#rating .star")).to_have_count(5)
@@ -236,3 +274,39 @@ def test_chat_journey(server: Server, new_context: Callable[[], BrowserContext],
     assert state["agent_name"] == AGENT
     expect(board.locator(f'#agents tr[data-agent-id="{me["id"]}"] td.active')).to_have_text(
         "—")
+
+
+def test_ended_conversation_hides_the_composers(
+        server: Server, new_context: Callable[[], BrowserContext],
+        login: Callable[..., Page]) -> None:
+    desk = start_desk(new_context(), login)
+    chat = start_chat(new_context())
+    accept_offer(desk, chat_session(chat)["id"])
+    expect(chat.locator("#composer")).to_be_visible()
+
+    desk.click("#wrapup")
+    expect(desk.locator("#pane-state")).to_have_text("wrap_up")
+    expect(chat.locator("#chat-status")).to_have_attribute("data-state", "wrap_up")
+    expect(chat.locator("#rating")).to_be_visible()
+    # both forms are marked hidden by the scripts ...
+    expect(chat.locator("#composer")).to_have_attribute("hidden", "")
+    expect(desk.locator("#composer")).to_have_attribute("hidden", "")
+    # ... and the stylesheet honours the attribute
+    expect(chat.locator("#composer")).to_be_hidden(timeout=2_000)
+    expect(desk.locator("#composer")).to_be_hidden(timeout=2_000)
+
+
+def test_reload_keeps_the_operator_name_on_replayed_messages(
+        server: Server, new_context: Callable[[], BrowserContext],
+        login: Callable[..., Page]) -> None:
+    desk = start_desk(new_context(), login)
+    chat = start_chat(new_context())
+    accept_offer(desk, chat_session(chat)["id"])
+    desk.fill("#message-input", R1)
+    desk.click("#send")
+    expect(chat.locator("#messages .msg .who")).to_have_text([AGENT])
+
+    chat.reload()
+    expect(chat.locator("#chat-status")).to_have_text(f"Оператор: {AGENT}")
+    expect(chat.locator("#messages .msg")).to_have_count(1)
+    expect(chat.locator("#messages .msg .who")).to_have_text([AGENT], timeout=2_000)

@@ -143,9 +143,9 @@ def test_chat_websocket_protocol(app_client: tuple[TestClient, ServiceContext]) 
                 json={"client_msg_id": "m-2", "body": "второе"})
     with client.websocket_connect(f"/ws/chat/{cid}?token={token}") as ws:
         ws.send_json({"type": "hello", "last_seq": 1})
+        assert ws.receive_json()["type"] == "state"
         replay = ws.receive_json()
         assert replay["type"] == "message" and replay["seq"] == 2 and replay["body"] == "второе"
-        assert ws.receive_json()["type"] == "state"
 
 
 def test_chat_websocket_rejects_a_wrong_token(app_client: tuple[TestClient, ServiceContext]

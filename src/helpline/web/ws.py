@@ -111,10 +111,10 @@ async def _chat_frame(ws: WebSocket, ctx: Any, contact_id: str, frame: dict[str,
         last_seq = frame.get("last_seq", 0)
         if not isinstance(last_seq, int) or last_seq < 0:
             raise ValidationFailed("last_seq must be a non-negative integer")
+        await send_state()  # first: the page labels replayed messages with the operator
         missed = await run_in_threadpool(chat.messages_after, ctx, contact_id, last_seq)
         for message in missed:
             await send(message.payload())
-        await send_state()
     elif kind == "message":
         body, client_id = frame.get("body"), frame.get("client_msg_id")
         if not isinstance(body, str) or not isinstance(client_id, str):
