@@ -14,6 +14,7 @@ from helpline.domain.errors import (
     HelplineError,
     InvalidTransition,
     NaiveDatetime,
+    OfferExpired,
     PermissionDenied,
     ValidationFailed,
 )
@@ -96,6 +97,7 @@ class TestLifecycle:
         assert_event(event, EventType.CONTACT_ENTERED_QUEUE, T0, agent_id=None)
         assert event.data["priority"] == 10  # premium
         assert event.data["channel"] == "chat"
+        assert event.data["attributes"] == {"language": "en", "segment": "premium"}
 
     def test_full_lifecycle_records_each_transition(self, make_contact):
         contact = make_contact("c1", at=T0)
@@ -303,15 +305,6 @@ class TestNaiveDatetimes:
         assert exc.value.error_id == "naive_datetime"
         assert contact.state == ContactState.QUEUED
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG: only Contact.create() and offer() call check_aware(); decline, wrap_up, "
-            "close, transfer_to_queue/agent, customer_left, rate accept naive datetimes "
-            "(recording events with a naive `at`), and accept/time_out_offer crash with a "
-            "bare TypeError instead of NaiveDatetime"
-        ),
-    )
     @pytest.mark.parametrize(
         ("state", "action"),
         [
@@ -331,8 +324,12 @@ class TestNaiveDatetimes:
     )
     def test_every_transition_rejects_naive(self, state, action, make_contact):
         contact = BUILDERS[state](make_contact)
-        with pytest.raises(NaiveDatetime):
+        before_state, before_events = contact.state, len(contact.events)
+        with pytest.raises(NaiveDatetime) as exc:
             action(contact)
+        assert exc.value.error_id == "naive_datetime"
+        assert contact.state == before_state
+        assert len(contact.events) == before_events
 
 
 # --------------------------------------------------------------------------------------
@@ -420,6 +417,25 @@ class TestDeclineAndTimeout:
         # 60 s after the miss, a1 may have it again and it comes first again.
         assert [o.contact_id for o in route([newer, first], agents, queues,
                                             T0 + seconds(90))] == ["first", "newer"]
+
+    def test_accept_at_or_after_expiry_is_refused(self, make_contact):
+        contact = offered(make_contact)  # offered at T0+10 s for 20 s: expires T0+30 s
+        with pytest.raises(OfferExpired) as exc:
+            contact.accept("a1", T0 + seconds(30))
+        assert exc.value.error_id == "offer_expired"
+        assert isinstance(exc.value, InvalidTransition)
+        assert exc.value.http_status == 409
+        assert contact.state == ContactState.OFFERED
+        assert contact.answered_at is None
+        # The expired offer can still be timed out, returning the contact to its place.
+        assert contact.time_out_offer(T0 + seconds(31)) == "a1"
+        assert contact.state == ContactState.QUEUED
+
+    def test_accept_just_before_expiry(self, make_contact):
+        contact = offered(make_contact)
+        contact.accept("a1", T0 + seconds(29))
+        assert contact.state == ContactState.ACTIVE
+        assert contact.answered_at == T0 + seconds(29)
 
     def test_accept_after_requeue_keeps_first_answer_time(self, make_contact):
         contact = active(make_contact)  # answered at T0+15 s
@@ -523,26 +539,38 @@ class TestTransfer:
         assert contact.target_agent_id is None
         assert contact.agent_id == "target"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG: is_eligible() returns True for the reserved target before looking at "
-            "skipped_agents, so a target who declines a transferred contact is re-offered "
-            "it at once instead of being skipped for redo_after_seconds (and decline() "
-            "keeps the reservation)"
-        ),
-    )
-    def test_target_who_declines_is_skipped_like_anyone_else(
+    def test_declined_transfer_goes_back_to_everyone_in_its_place(
+        self, make_contact, make_agent, make_queue, by_id
+    ):
+        contact = make_contact("c1", at=T0, channel=Channel.CALL)
+        contact.offer("a1", T0 + seconds(5), 20)
+        contact.accept("a1", T0 + seconds(6))
+        later = make_contact("later", at=T0 + seconds(30), channel=Channel.CALL)
+        contact.transfer_to_agent("a1", "target", T0 + seconds(60))
+        contact.offer("target", T0 + seconds(61), 20)
+        contact.decline("target", T0 + seconds(62))
+        assert contact.state == ContactState.QUEUED
+        assert contact.target_agent_id is None
+        assert contact.enqueued_at == T0
+        queues = by_id(make_queue(redo_after_seconds=60))
+        # One second later the target is skipped for c1 (declined < 60 s ago) and takes
+        # "later"; "other" (one call slot) gets c1, which is still ahead of "later".
+        agents = [make_agent("target", idle_since=T0 - seconds(900)),
+                  make_agent("other", idle_since=T0)]
+        offers = route([later, contact], agents, queues, T0 + seconds(63))
+        assert offers == [Offer("c1", "other", "q"), Offer("later", "target", "q")]
+
+    def test_missed_transfer_goes_back_to_everyone(
         self, make_contact, make_agent, make_queue, by_id
     ):
         contact = active(make_contact)
         contact.transfer_to_agent("a1", "target", T0 + seconds(60))
-        contact.offer("target", T0 + seconds(61), 20)
-        contact.decline("target", T0 + seconds(62))
-        # redo_after_seconds=60: one second after declining, target must not get it back.
-        offers = route([contact], [make_agent("target")],
-                       by_id(make_queue(redo_after_seconds=60)), T0 + seconds(63))
-        assert offers == []
+        contact.offer("target", T0 + seconds(61), 20)  # expires at T0+81 s
+        assert contact.time_out_offer(T0 + seconds(81)) == "target"
+        assert contact.target_agent_id is None
+        offers = route([contact], [make_agent("other")], by_id(make_queue()),
+                       T0 + seconds(82))
+        assert offers == [Offer("c1", "other", "q")]
 
 
 # --------------------------------------------------------------------------------------
@@ -626,17 +654,13 @@ class TestAttributes:
         assert make_contact("c1", language="de").language == "de"
         assert make_contact("c2", language=None).language == ""
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG: Contact.create() splats customer attributes into _record(**attrs); a key "
-            "that collides with a parameter ('priority', 'channel', 'offline_message', "
-            "'now', 'type_') raises TypeError, and 'agent_id' silently becomes the "
-            "event's agent_id"
-        ),
-    )
     @pytest.mark.parametrize("key", ["priority", "channel", "now", "agent_id"])
     def test_any_attribute_key_is_accepted_and_kept(self, key, make_contact):
         contact = make_contact("c1", attributes={key: "web-form"})
         assert contact.attributes[key] == "web-form"
-        assert contact.events[0].agent_id is None
+        event = contact.events[0]
+        # Customer data cannot leak into the event's own fields.
+        assert event.agent_id is None
+        assert event.data["priority"] == 0
+        assert event.data["channel"] == "chat"
+        assert event.data["attributes"] == {"language": "en", key: "web-form"}

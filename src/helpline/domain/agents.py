@@ -39,7 +39,8 @@ class AgentStatus(StrEnum):
 def check_skill_levels(skills: Mapping[str, int]) -> dict[str, int]:
     """Validate skill levels (0–100) and return a plain dict."""
     for name, level in skills.items():
-        if not name or not isinstance(level, int) or not 0 <= level <= 100:
+        if (not name or isinstance(level, bool) or not isinstance(level, int)
+                or not 0 <= level <= 100):
             raise ValidationFailed(
                 f"skill {name!r} needs a level from 0 to 100", skill=name, level=level
             )
@@ -48,8 +49,11 @@ def check_skill_levels(skills: Mapping[str, int]) -> dict[str, int]:
 
 def check_capacity(capacity: Mapping[Channel, int]) -> dict[Channel, int]:
     merged = dict(DEFAULT_CAPACITY)
+    known = {c.value for c in Channel}
     for channel, slots in capacity.items():
-        if not isinstance(slots, int) or slots < 0 or slots > 50:
+        if str(channel) not in known:
+            raise ValidationFailed(f"unknown channel {channel!r}", allowed=sorted(known))
+        if isinstance(slots, bool) or not isinstance(slots, int) or not 0 <= slots <= 50:
             raise ValidationFailed(
                 f"capacity for {channel} must be 0..50", channel=str(channel), slots=slots
             )
@@ -102,8 +106,10 @@ class Agent:
     def record_missed_offer(self, now: datetime, max_missed: int) -> bool:
         """Count an offer that timed out; after ``max_missed`` in a row the agent
         is set not ready. Returns True when that happened."""
+        check_aware(now, "now")
         self.missed_offers += 1
-        if max_missed > 0 and self.missed_offers >= max_missed:
+        if (max_missed > 0 and self.missed_offers >= max_missed
+                and self.status == AgentStatus.AVAILABLE):
             self.set_status(AgentStatus.NOT_READY, now, reason="missed_offers")
             return True
         return False

@@ -229,7 +229,7 @@ class Contact:
         changed = queue_id != self.queue_id
         self.queue_id = queue_id
         self.queue_entered_at = now
-        self._record(EventType.CONTACT_ENTERED_QUEUE, now, agent_id="", transfer=True,
+        self._record(EventType.CONTACT_ENTERED_QUEUE, now, transfer=True,
                      changed_queue=changed, priority=self.priority)
 
     def wrap_up(self, agent_id: str, now: datetime, code: str | None = None) -> None:
@@ -274,7 +274,7 @@ class Contact:
 
     def rate(self, score: int, now: datetime) -> None:
         check_aware(now, "now")
-        if not isinstance(score, int) or not 1 <= score <= 5:
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
             raise ValidationFailed("rating must be 1..5", rating=score)
         if self.state in (ContactState.QUEUED, ContactState.OFFERED):
             raise InvalidTransition("cannot rate a conversation before it was answered")

@@ -58,6 +58,8 @@ class Queue:
             raise ValidationFailed("min_level must be 0..100", min_level=self.min_level)
         if self.offer_timeout_seconds <= 0:
             raise ValidationFailed("offer timeout must be positive")
+        if self.redo_after_seconds < 0 or self.max_missed_offers < 0:
+            raise ValidationFailed("redo_after_seconds and max_missed_offers must be >= 0")
         last = -1
         for step in self.escalation:
             if step.after_seconds <= last:
