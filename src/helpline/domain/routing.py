@@ -16,7 +16,7 @@ from helpline.domain.agents import AgentStatus, has_room
 from helpline.domain.channels import Channel
 from helpline.domain.clock import check_aware
 from helpline.domain.contacts import Contact, ContactState
-from helpline.domain.queues import Queue
+from helpline.domain.queues import EligibilityRule, Queue
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,15 @@ def queue_order_key(contact: Contact) -> tuple[int, datetime, str]:
     return (-contact.priority, contact.enqueued_at, contact.id)
 
 
-def is_eligible(agent: AgentSnapshot, contact: Contact, queue: Queue, now: datetime) -> bool:
-    """Skills/languages under the escalation step in force, reservation and skips."""
+def is_eligible(agent: AgentSnapshot, contact: Contact, queue: Queue, now: datetime,
+                rule: EligibilityRule | None = None) -> bool:
+    """Skills/languages under the escalation step in force, reservation and skips.
+    ``rule`` may be passed in when already computed for this contact and time."""
     if contact.target_agent_id is not None:
         return agent.id == contact.target_agent_id
     if contact.is_skipped_for(agent.id, now, queue.redo_after_seconds):
         return False
-    rule = queue.rule_after(contact.waited_seconds(now))
+    rule = rule or queue.rule_after(contact.waited_seconds(now))
     return rule.admits(agent.skills, agent.languages, contact.language)
 
 
@@ -76,11 +78,12 @@ def route(
     )
     for contact in waiting:
         queue = queues[contact.queue_id]
+        rule = queue.rule_after(contact.waited_seconds(now))
         best: AgentSnapshot | None = None
         for agent in available:
             if not has_room(agent.capacity, load[agent.id], contact.channel, agent.capacity_shared):
                 continue
-            if not is_eligible(agent, contact, queue, now):
+            if not is_eligible(agent, contact, queue, now, rule):
                 continue
             if best is None or idle[agent.id] < idle[best.id]:
                 best = agent
