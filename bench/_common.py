@@ -45,7 +45,7 @@ def pg_unavailable_reason() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 - any failure means "skip PostgreSQL"
+    except Exception as error:  # any failure means "skip PostgreSQL"
         return f"PostgreSQL not reachable at {pg_admin_url()}: {type(error).__name__}"
     return None
 

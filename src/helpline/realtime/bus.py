@@ -56,6 +56,23 @@ def _encode(payload: dict[str, Any]) -> str:
     return json.dumps(slim, ensure_ascii=False, default=str)
 
 
+def _batches(texts: list[str]) -> list[str]:
+    """Pack encoded payloads into JSON arrays that fit one NOTIFY each."""
+    batches: list[str] = []
+    current: list[str] = []
+    size = 2
+    for text in texts:
+        length = len(text.encode()) + 1
+        if current and size + length > MAX_PAYLOAD_BYTES:
+            batches.append("[" + ",".join(current) + "]")
+            current, size = [], 2
+        current.append(text)
+        size += length
+    if current:
+        batches.append("[" + ",".join(current) + "]")
+    return batches
+
+
 class PostgresBus:
     def __init__(self, hub: Hub, dsn: str) -> None:
         self.hub = hub
@@ -64,7 +81,7 @@ class PostgresBus:
         self._conn: psycopg.Connection[Any] | None = None
 
     def publish(self, payloads: list[dict[str, Any]]) -> None:
-        texts = [_encode(p) for p in payloads]
+        texts = _batches([_encode(p) for p in payloads])
         with self._lock:
             for attempt in range(2):
                 try:
@@ -88,7 +105,9 @@ class PostgresBus:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     async for notify in conn.notifies():
                         with contextlib.suppress(ValueError):
-                            self.hub.deliver([json.loads(notify.payload)])
+                            decoded = json.loads(notify.payload)
+                            self.hub.deliver(decoded if isinstance(decoded, list)
+                                             else [decoded])
             except asyncio.CancelledError:
                 raise
             except Exception:

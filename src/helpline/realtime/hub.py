@@ -30,23 +30,42 @@ class Subscription:
 
 
 class Hub:
+    """Subscriptions indexed by contact and agent, so a payload reaches its sockets
+    without testing every subscription."""
+
     def __init__(self) -> None:
-        self._subscriptions: set[Subscription] = set()
+        self._by_contact: dict[str, set[Subscription]] = {}
+        self._by_agent: dict[str, set[Subscription]] = {}
+        self._everything: set[Subscription] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
+    def _bucket(self, subscription: Subscription) -> set[Subscription]:
+        if subscription.everything:
+            return self._everything
+        if subscription.contact_id is not None:
+            return self._by_contact.setdefault(subscription.contact_id, set())
+        if subscription.agent_id is not None:
+            return self._by_agent.setdefault(subscription.agent_id, set())
+        return set()
+
     def subscribe(self, subscription: Subscription) -> Subscription:
-        self._subscriptions.add(subscription)
+        self._bucket(subscription).add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        self._subscriptions.discard(subscription)
+        bucket = self._bucket(subscription)
+        bucket.discard(subscription)
+        for index in (self._by_contact, self._by_agent):
+            for key in [k for k, v in index.items() if v is bucket and not v]:
+                del index[key]
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscriptions)
+        return (len(self._everything) + sum(len(v) for v in self._by_contact.values())
+                + sum(len(v) for v in self._by_agent.values()))
 
     def deliver(self, payloads: Iterable[dict[str, Any]]) -> None:
         """Thread-safe: may be called from worker threads after a commit."""
@@ -64,9 +83,19 @@ class Hub:
             with contextlib.suppress(RuntimeError):  # loop shutting down
                 loop.call_soon_threadsafe(self._fan_out, items)
 
+    def _targets(self, payload: dict[str, Any]) -> set[Subscription]:
+        targets = set(self._everything)
+        contact_id = payload.get("contact_id")
+        if contact_id is not None:
+            targets |= self._by_contact.get(contact_id, set())
+        for key in ("agent_id", "assigned_agent_id"):
+            agent_id = payload.get(key)
+            if agent_id is not None:
+                targets |= self._by_agent.get(agent_id, set())
+        return targets
+
     def _fan_out(self, items: list[dict[str, Any]]) -> None:
-        for subscription in list(self._subscriptions):
-            for payload in items:
-                if subscription.wants(payload):
-                    with contextlib.suppress(asyncio.QueueFull):
-                        subscription.queue.put_nowait(payload)
+        for payload in items:
+            for subscription in self._targets(payload):
+                with contextlib.suppress(asyncio.QueueFull):
+                    subscription.queue.put_nowait(payload)

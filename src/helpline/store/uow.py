@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from helpline.domain.events import Event
+from helpline.domain.events import Event, EventType
 from helpline.store.repositories import (
     AgentRepository,
     CannedReplyRepository,
@@ -25,6 +25,9 @@ from helpline.store.tables import EventRow
 
 Publish = Callable[[list[dict[str, Any]]], None]
 T = TypeVar("T")
+
+#: Logged but not pushed to sockets: the richer ``message`` notification carries it.
+UNPUBLISHED_EVENTS = frozenset({EventType.MESSAGE_SENT})
 
 #: PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock.
 _RETRY_SQLSTATES = {"40001", "40P01"}
@@ -86,7 +89,8 @@ class UnitOfWork:
             for e in events
         )
         self.session.commit()
-        payloads = [event_payload(e) for e in events] + self._extra
+        payloads = [event_payload(e) for e in events
+                    if e.type not in UNPUBLISHED_EVENTS] + self._extra
         self._extra = []
         self.published.extend(payloads)
         if self._publish is not None and payloads:
