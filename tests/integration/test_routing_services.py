@@ -266,3 +266,38 @@ def test_timestamps_come_back_timezone_aware(ctx: ServiceContext) -> None:
     contact_id = start(ctx)
     row = state_of(ctx, contact_id)
     assert isinstance(row.created_at, datetime) and row.created_at.utcoffset() is not None
+
+
+def test_standing_gives_place_and_estimate(ctx: ServiceContext, clock: ManualClock) -> None:
+    add_queue(ctx, aht_seconds=300)
+    ctx.auto_dispatch = False
+    add_agent(ctx, "one", status=AgentStatus.BREAK)  # logged in: counts as serving
+    add_agent(ctx, "two", status=AgentStatus.BREAK)
+    add_agent(ctx, "english", languages=("en",), status=AgentStatus.BREAK)  # not for ru
+    ids = []
+    for name in ("a", "b", "c"):
+        ids.append(start(ctx, name))
+        clock.advance(1)
+    place = ctx.standing.standing(ctx, ids[2], "mobile")
+    # third in line; 2 agents x 3 chat slots = 6 slots; 300 s x 3 / 6 = 150 s
+    assert (place.position, place.estimated_wait_seconds, place.serving_agents) == (3, 150.0, 2)
+    late = start(ctx, "d")  # not in the cached view yet: loaded on demand
+    assert ctx.standing.standing(ctx, late, "mobile").position == 4
+    with ctx.uow() as uow:
+        uow.contacts.get(ids[0]).customer_left(clock.now)
+        uow.commit()
+    clock.advance(3)  # past the view's 2 s lifetime
+    assert ctx.standing.standing(ctx, ids[2], "mobile").position == 2
+    assert ctx.standing.standing(ctx, ids[0], "mobile").position is None
+
+
+def test_dispatch_locks_nothing_when_every_agent_is_full(ctx: ServiceContext,
+                                                         clock: ManualClock) -> None:
+    add_queue(ctx)
+    add_agent(ctx, "full", capacity={Channel.CHAT: 1})
+    first = start(ctx, "first")
+    clock.advance(1)
+    waiting = start(ctx, "waiting")
+    assert state_of(ctx, first).state == "offered"
+    assert routing.dispatch(ctx) == []
+    assert state_of(ctx, waiting).state == "queued"

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.clock import utcnow
 from helpline.store.uow import Publish, UnitOfWork
+
+if TYPE_CHECKING:
+    from helpline.services.standing import StandingCache
 
 
 @dataclass
@@ -22,9 +26,17 @@ class ServiceContext:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     #: Dispatch right after a change; tests may switch it off to drive routing by hand.
     auto_dispatch: bool = True
+    #: Per-process cache of waiting lines for customers' place and wait estimate.
+    standing: StandingCache = field(default_factory=lambda: _standing_cache())
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.publish)
 
     def now(self) -> datetime:
         return self.clock()
+
+
+def _standing_cache() -> StandingCache:
+    from helpline.services.standing import StandingCache
+
+    return StandingCache()

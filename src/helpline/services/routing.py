@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import select
-
-from helpline.domain.agents import AgentStatus
-from helpline.domain.contacts import Contact, ContactState
-from helpline.domain.routing import (
-    AgentSnapshot,
-    Offer,
-    estimate_wait_seconds,
-    queue_order_key,
-    route,
-)
+from helpline.domain.agents import has_room
+from helpline.domain.routing import AgentSnapshot, Offer, route
 from helpline.services.context import ServiceContext
-from helpline.store.tables import AgentRow, ContactRow
 from helpline.store.uow import with_retries
 
 #: How many queued contacts one dispatch pass considers (in service order).
@@ -30,13 +18,23 @@ def dispatch(ctx: ServiceContext, batch: int = DISPATCH_BATCH) -> list[Offer]:
     def run() -> list[Offer]:
         with ctx.uow() as uow:
             now = ctx.now()
+            # Cheap unlocked look first: when nobody has a free slot (a busy centre),
+            # lock nothing. Load only grows under the agent's row lock, so an agent
+            # seen full here cannot have room we miss for long (next pass).
+            available = uow.agents.available_capacity()
+            seen_load = uow.contacts.load_by_agent([a[0] for a in available])
+            with_room = [agent_id for agent_id, capacity, shared in available
+                         if any(has_room(capacity, seen_load.get(agent_id, {}), channel, shared)
+                                for channel in capacity)]
+            if not with_room:
+                return []
             contacts = uow.contacts.lock_queued(batch)
             if not contacts:
                 return []
-            agents = uow.agents.lock_available()
+            agents = uow.agents.lock_available(with_room)
             if not agents:
                 return []
-            load = uow.contacts.load_by_agent([a.id for a in agents])
+            load = uow.contacts.load_by_agent([a.id for a in agents])  # under the locks
             snapshots = [
                 AgentSnapshot(id=a.id, status=a.status, idle_since=a.idle_since,
                               skills=a.skills, languages=a.languages, capacity=a.capacity,
@@ -92,44 +90,3 @@ def tick(ctx: ServiceContext) -> tuple[int, int]:
         if made == 0:
             break
     return expired, offered
-
-
-@dataclass(frozen=True)
-class QueueStanding:
-    position: int | None
-    estimated_wait_seconds: float | None
-    serving_agents: int
-
-
-def standing(ctx: ServiceContext, contact: Contact) -> QueueStanding:
-    """Place in the queue and a simple wait estimate: the contacts ahead divided
-    among the logged-in agents' chat slots, each taking the queue's AHT."""
-    if contact.state != ContactState.QUEUED:
-        return QueueStanding(None, None, 0)
-    with ctx.uow() as uow:
-        queue_row = uow.queues.row(contact.queue_id)
-        queue = uow.queues.get(contact.queue_id)
-        waiting = [
-            (c.priority, c.enqueued_at, c.id)
-            for c in uow.session.execute(
-                select(ContactRow.priority, ContactRow.enqueued_at, ContactRow.id).where(
-                    ContactRow.state == ContactState.QUEUED.value,
-                    ContactRow.queue_id == contact.queue_id)
-            )
-        ]
-        mine = queue_order_key(contact)
-        position = 1 + sum(1 for p, t, i in waiting if (-p, t, i) < mine)
-        agents = uow.session.scalars(
-            select(AgentRow).where(AgentRow.status.notin_(
-                [AgentStatus.OFFLINE.value, AgentStatus.NOT_READY.value]))
-        ).all()
-        rule = queue.rule_after(contact.waited_seconds(ctx.now()))
-        slots = 0
-        serving = 0
-        for row in agents:
-            skills = {k: int(v) for k, v in (row.skills or {}).items()}
-            if rule.admits(skills, frozenset(row.languages or []), contact.language):
-                serving += 1
-                slots += int((row.capacity or {}).get(contact.channel.value, 0))
-        wait = estimate_wait_seconds(position, slots, float(queue_row.aht_seconds))
-        return QueueStanding(position, wait, serving)

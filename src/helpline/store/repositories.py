@@ -238,13 +238,23 @@ class AgentRepository:
             raise NotFound("no such agent", agent_id=agent_id)
         return self._track(row)
 
-    def lock_available(self) -> list[Agent]:
-        """Available agents not being assigned by another server right now."""
-        stmt = (
-            select(AgentRow).where(AgentRow.status == AgentStatus.AVAILABLE.value)
-            .order_by(AgentRow.id).with_for_update(skip_locked=True)
-        )
+    def lock_available(self, ids: Sequence[str] | None = None) -> list[Agent]:
+        """Available agents (optionally only ``ids``) not being assigned by another
+        server right now."""
+        stmt = select(AgentRow).where(AgentRow.status == AgentStatus.AVAILABLE.value)
+        if ids is not None:
+            stmt = stmt.where(AgentRow.id.in_(list(ids)))
+        stmt = stmt.order_by(AgentRow.id).with_for_update(skip_locked=True)
         return [self._track(r) for r in self.session.scalars(stmt)]
+
+    def available_capacity(self) -> list[tuple[str, dict[Channel, int], bool]]:
+        """Unlocked read of available agents' capacity (id, slots per channel, shared)."""
+        rows = self.session.execute(
+            select(AgentRow.id, AgentRow.capacity, AgentRow.capacity_shared)
+            .where(AgentRow.status == AgentStatus.AVAILABLE.value)
+        ).all()
+        return [(r.id, {Channel(k): int(v) for k, v in (r.capacity or {}).items()},
+                 bool(r.capacity_shared)) for r in rows]
 
     def list_all(self) -> list[Agent]:
         rows = self.session.scalars(select(AgentRow).order_by(AgentRow.display_name, AgentRow.id))

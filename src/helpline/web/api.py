@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 
+from helpline.domain.contacts import ContactState
 from helpline.services import accounts, board, chat, desk, eventlog
-from helpline.services.routing import standing
+from helpline.services.standing import QueueStanding
 from helpline.web.auth import CurrentAccount, SupervisorAccount, ctx_of
 from helpline.web.schemas import (
     CodeIn,
@@ -67,9 +68,10 @@ def set_language(body: LanguageIn, account: CurrentAccount, request: Request) ->
 def chat_state(request: Request, contact_id: str) -> dict[str, Any]:
     ctx = ctx_of(request)
     contact = chat.get_contact(ctx, contact_id)
-    place = standing(ctx, contact)
+    place = (ctx.standing.standing(ctx, contact.id, contact.queue_id)
+             if contact.state == ContactState.QUEUED else QueueStanding(None, None, 0))
     answered = contact.answered_at is not None and contact.agent_id is not None
-    return {"contact_id": contact.id, "state": contact.state.value,
+    return {"contact_id": contact.id, "state": contact.state.value, "queue_id": contact.queue_id,
             "position": place.position, "estimated_wait_seconds": place.estimated_wait_seconds,
             "agent_name": chat.agent_name(ctx, contact.agent_id) if answered else None,
             "offline_message": contact.offline_message, "rating": contact.rating}

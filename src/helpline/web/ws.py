@@ -67,9 +67,30 @@ async def chat_socket(ws: WebSocket, contact_id: str) -> None:
         async with send_lock:
             await ws.send_json(frame)
 
-    async def send_state() -> None:
+    last: dict[str, Any] = {}
+
+    async def send_state(force: bool = True) -> None:
         state = await run_in_threadpool(chat_state, ws, contact_id)  # type: ignore[arg-type]
-        await send({"type": "state", **state})
+        if force or state != last:
+            last.clear()
+            last.update(state)
+            await send({"type": "state", **state})
+
+    async def refresh() -> None:
+        """While waiting: new place and estimate from the shared per-queue view,
+        sent only when they changed. Other states change through events."""
+        if last.get("state") != "queued":
+            return
+        queue_id = last.get("queue_id", "")
+        place = await run_in_threadpool(ctx.standing.standing, ctx, contact_id, queue_id)
+        if place.position is None:
+            await send_state(force=False)  # no longer waiting: read the contact
+            return
+        if (place.position, place.estimated_wait_seconds) != (
+                last.get("position"), last.get("estimated_wait_seconds")):
+            last.update(position=place.position,
+                        estimated_wait_seconds=place.estimated_wait_seconds)
+            await send({"type": "state", **last})
 
     async def on_payload(payload: dict[str, Any]) -> None:
         kind = payload.get("type")
@@ -80,7 +101,7 @@ async def chat_socket(ws: WebSocket, contact_id: str) -> None:
         elif kind in _STATE_EVENTS:
             await send_state()
 
-    pump = asyncio.create_task(_pump(ws, sub, on_payload, send_state))
+    pump = asyncio.create_task(_pump(ws, sub, on_payload, refresh))
     try:
         while True:
             try:

@@ -1,0 +1,109 @@
+"""Queue standing for waiting customers: place and a simple wait estimate.
+
+Every waiting customer's page asks for its standing every few seconds. Instead of
+one queue scan per page, each app server keeps one short-lived view per queue (the
+waiting line and the logged-in agents), shared by all its sockets.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from helpline.domain.agents import AgentStatus
+from helpline.domain.contacts import ContactState
+from helpline.domain.queues import Queue
+from helpline.domain.routing import estimate_wait_seconds
+from helpline.services.context import ServiceContext
+from helpline.store.tables import AgentRow, ContactRow
+
+
+@dataclass(frozen=True)
+class QueueStanding:
+    position: int | None
+    estimated_wait_seconds: float | None
+    serving_agents: int
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    position: int
+    queue_entered_at: datetime
+    language: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class QueueView:
+    loaded_at: datetime
+    queue: Queue
+    aht_seconds: int
+    waiting: dict[str, _Waiting]
+    agents: tuple[tuple[dict[str, int], frozenset[str], dict[str, int]], ...]
+
+
+class StandingCache:
+    """Per-process views of the waiting lines, refreshed after ``ttl_seconds``."""
+
+    def __init__(self, ttl_seconds: float = 2.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._views: dict[str, QueueView] = {}
+        self._lock = threading.Lock()
+
+    def _load(self, ctx: ServiceContext, queue_id: str) -> QueueView:
+        with ctx.uow() as uow:
+            queue_row = uow.queues.row(queue_id)
+            queue = uow.queues.get(queue_id)
+            rows = uow.session.execute(
+                select(ContactRow.id, ContactRow.queue_entered_at, ContactRow.attributes,
+                       ContactRow.channel)
+                .where(ContactRow.state == ContactState.QUEUED.value,
+                       ContactRow.queue_id == queue_id)
+                .order_by(ContactRow.priority.desc(), ContactRow.enqueued_at, ContactRow.id)
+            ).all()
+            agents = uow.session.execute(
+                select(AgentRow.skills, AgentRow.languages, AgentRow.capacity).where(
+                    AgentRow.status.notin_([AgentStatus.OFFLINE.value,
+                                            AgentStatus.NOT_READY.value]))
+            ).all()
+        waiting = {
+            r.id: _Waiting(place, r.queue_entered_at, (r.attributes or {}).get("language", ""),
+                           r.channel)
+            for place, r in enumerate(rows, start=1)
+        }
+        return QueueView(
+            loaded_at=ctx.now(), queue=queue, aht_seconds=queue_row.aht_seconds,
+            waiting=waiting,
+            agents=tuple(({k: int(v) for k, v in (a.skills or {}).items()},
+                          frozenset(a.languages or []),
+                          {k: int(v) for k, v in (a.capacity or {}).items()}) for a in agents),
+        )
+
+    def view(self, ctx: ServiceContext, queue_id: str, *, fresh: bool = False) -> QueueView:
+        now = ctx.now()
+        with self._lock:
+            cached = self._views.get(queue_id)
+        if (not fresh and cached is not None
+                and 0 <= (now - cached.loaded_at).total_seconds() < self.ttl_seconds):
+            return cached
+        loaded = self._load(ctx, queue_id)
+        with self._lock:
+            self._views[queue_id] = loaded
+        return loaded
+
+    def standing(self, ctx: ServiceContext, contact_id: str, queue_id: str) -> QueueStanding:
+        """Place and estimate of a waiting contact (None values if it is not waiting)."""
+        view = self.view(ctx, queue_id)
+        if contact_id not in view.waiting:
+            view = self.view(ctx, queue_id, fresh=True)  # joined after the view was made
+        me = view.waiting.get(contact_id)
+        if me is None:
+            return QueueStanding(None, None, 0)
+        rule = view.queue.rule_after((ctx.now() - me.queue_entered_at).total_seconds())
+        serving = [a for a in view.agents if rule.admits(a[0], a[1], me.language)]
+        slots = sum(a[2].get(me.channel, 0) for a in serving)
+        wait = estimate_wait_seconds(me.position, slots, float(view.aht_seconds))
+        return QueueStanding(me.position, wait, len(serving))
