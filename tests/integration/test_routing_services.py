@@ -301,3 +301,17 @@ def test_dispatch_locks_nothing_when_every_agent_is_full(ctx: ServiceContext,
     assert state_of(ctx, first).state == "offered"
     assert routing.dispatch(ctx) == []
     assert state_of(ctx, waiting).state == "queued"
+
+
+def test_transfer_to_an_operator_without_the_queue_skill(ctx: ServiceContext) -> None:
+    from helpline.domain.agents import Role
+
+    add_queue(ctx)
+    agent = add_agent(ctx, "junior")
+    boss = add_agent(ctx, "boss", role=Role.SUPERVISOR, skills={}, status=AgentStatus.BREAK)
+    contact_id = start(ctx)
+    desk.accept(ctx, agent, contact_id)
+    desk.transfer(ctx, agent, contact_id, to_agent_id=boss)
+    desk.set_status(ctx, boss, AgentStatus.AVAILABLE)
+    row = state_of(ctx, contact_id)
+    assert (row.state, row.agent_id) == ("offered", boss)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from helpline.domain.agents import has_room
-from helpline.domain.routing import AgentSnapshot, Offer, route
+from helpline.domain.routing import Offer, route
 from helpline.services.context import ServiceContext
 from helpline.store.uow import with_retries
 
@@ -13,45 +15,48 @@ DISPATCH_BATCH = 500
 
 def dispatch(ctx: ServiceContext, batch: int = DISPATCH_BATCH) -> list[Offer]:
     """One routing pass: lock waiting contacts and available agents (skipping rows
-    another app server holds), run the pure router, persist the offers."""
+    another app server holds), run the pure router, persist the offers.
+
+    A cheap unlocked look comes first: which agents have a free slot on which
+    channel, and which queues they could serve. When nobody can take anything (a
+    busy centre), nothing is locked. Load only grows under the agent's row lock, so
+    an agent seen full here cannot gain work behind our back; one who frees a slot
+    meanwhile is picked up by the next pass."""
 
     def run() -> list[Offer]:
         with ctx.uow() as uow:
             now = ctx.now()
-            # Cheap unlocked look first: when nobody has a free slot (a busy centre),
-            # lock nothing. Load only grows under the agent's row lock, so an agent
-            # seen full here cannot have room we miss for long (next pass).
-            available = uow.agents.available_capacity()
-            seen_load = uow.contacts.load_by_agent([a[0] for a in available])
-            with_room = [agent_id for agent_id, capacity, shared in available
-                         if any(has_room(capacity, seen_load.get(agent_id, {}), channel, shared)
-                                for channel in capacity)]
-            if not with_room:
+            seen = uow.agents.available_snapshots()
+            seen_load = uow.contacts.load_by_agent([a.id for a in seen])
+            free = {a.id: {ch for ch in a.capacity
+                           if has_room(a.capacity, seen_load.get(a.id, {}), ch,
+                                       a.capacity_shared)} for a in seen}
+            free = {agent_id: channels for agent_id, channels in free.items() if channels}
+            if not free:
                 return []
-            contacts = uow.contacts.lock_queued(batch)
+            queues = uow.queues.all()
+            skills = {s for a in seen if a.id in free for s in a.skills}
+            servable = [q.id for q in queues.values()
+                        if q.skill in skills
+                        or any(x in skills for step in q.escalation for x in step.extra_skills)]
+            contacts = uow.contacts.lock_queued(
+                batch, channels={ch for chs in free.values() for ch in chs},
+                queue_ids=servable, reserved_for=list(free))
             if not contacts:
                 return []
-            agents = uow.agents.lock_available(with_room)
-            if not agents:
+            locked = uow.agents.available_snapshots(list(free), lock=True)
+            if not locked:
                 return []
-            load = uow.contacts.load_by_agent([a.id for a in agents])  # under the locks
-            snapshots = [
-                AgentSnapshot(id=a.id, status=a.status, idle_since=a.idle_since,
-                              skills=a.skills, languages=a.languages, capacity=a.capacity,
-                              capacity_shared=a.capacity_shared, load=load.get(a.id, {}))
-                for a in agents
-            ]
-            queues = uow.queues.all()
+            load = uow.contacts.load_by_agent([a.id for a in locked])  # under the locks
+            snapshots = [replace(a, load=load.get(a.id, {})) for a in locked]
             offers = route(contacts, snapshots, queues, now)
             if not offers:
                 return []
             by_contact = {c.id: c for c in contacts}
-            by_agent = {a.id: a for a in agents}
             for offer in offers:
-                queue = queues[offer.queue_id]
-                by_contact[offer.contact_id].offer(offer.agent_id, now,
-                                                   queue.offer_timeout_seconds)
-                by_agent[offer.agent_id].idle_since = now
+                by_contact[offer.contact_id].offer(
+                    offer.agent_id, now, queues[offer.queue_id].offer_timeout_seconds)
+            uow.agents.touch_idle(sorted({o.agent_id for o in offers}), now)
             uow.commit()
             return offers
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from helpline.domain.agents import Agent, AgentStatus, Role
@@ -20,6 +20,7 @@ from helpline.domain.channels import Channel
 from helpline.domain.contacts import HOLDS_CAPACITY, Contact, ContactState
 from helpline.domain.errors import NotFound
 from helpline.domain.queues import BusinessHours, EscalationStep, Queue
+from helpline.domain.routing import AgentSnapshot
 from helpline.store.tables import (
     AgentRow,
     ApiTokenRow,
@@ -102,11 +103,20 @@ class ContactRepository:
             select(ContactRow.customer_token_hash).where(ContactRow.id == contact_id)
         )
 
-    def lock_queued(self, limit: int) -> list[Contact]:
-        """Queued contacts in service order that no other server is routing now."""
+    def lock_queued(self, limit: int, *, channels: Iterable[Channel] | None = None,
+                    queue_ids: Iterable[str] | None = None,
+                    reserved_for: Iterable[str] = ()) -> list[Contact]:
+        """Queued contacts in service order that no other server is routing now,
+        optionally only on some channels and in some queues (plus any contact
+        reserved for one of ``reserved_for``, whatever its queue)."""
+        stmt = select(ContactRow).where(ContactRow.state == ContactState.QUEUED.value)
+        if channels is not None:
+            stmt = stmt.where(ContactRow.channel.in_([c.value for c in channels]))
+        if queue_ids is not None:
+            stmt = stmt.where(or_(ContactRow.queue_id.in_(list(queue_ids)),
+                                  ContactRow.target_agent_id.in_(list(reserved_for))))
         stmt = (
-            select(ContactRow)
-            .where(ContactRow.state == ContactState.QUEUED.value)
+            stmt
             .order_by(ContactRow.priority.desc(), ContactRow.enqueued_at, ContactRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -166,9 +176,12 @@ class ContactRepository:
         return [self._track(r) for r in self.session.scalars(stmt)]
 
     def write_back(self) -> list[Contact]:
-        for row, contact in self.seen.values():
+        """Copy changed contacts to their rows. Every contact transition records an
+        event, so a contact without new events is unchanged and is skipped."""
+        changed = [(row, c) for row, c in self.seen.values() if c.events]
+        for row, contact in changed:
             sync_contact_row(row, contact)
-        return [c for _, c in self.seen.values()]
+        return [c for _, c in changed]
 
 
 # -- agents -----------------------------------------------------------------------------
@@ -247,14 +260,31 @@ class AgentRepository:
         stmt = stmt.order_by(AgentRow.id).with_for_update(skip_locked=True)
         return [self._track(r) for r in self.session.scalars(stmt)]
 
-    def available_capacity(self) -> list[tuple[str, dict[Channel, int], bool]]:
-        """Unlocked read of available agents' capacity (id, slots per channel, shared)."""
-        rows = self.session.execute(
-            select(AgentRow.id, AgentRow.capacity, AgentRow.capacity_shared)
-            .where(AgentRow.status == AgentStatus.AVAILABLE.value)
-        ).all()
-        return [(r.id, {Channel(k): int(v) for k, v in (r.capacity or {}).items()},
-                 bool(r.capacity_shared)) for r in rows]
+    def available_snapshots(self, ids: Sequence[str] | None = None, *,
+                            lock: bool = False) -> list[AgentSnapshot]:
+        """Available agents as routing snapshots (load not filled in). With ``lock``,
+        rows another server is assigning right now are skipped (SKIP LOCKED)."""
+        stmt = select(AgentRow.id, AgentRow.status, AgentRow.idle_since, AgentRow.skills,
+                      AgentRow.languages, AgentRow.capacity, AgentRow.capacity_shared
+                      ).where(AgentRow.status == AgentStatus.AVAILABLE.value)
+        if ids is not None:
+            stmt = stmt.where(AgentRow.id.in_(list(ids)))
+        if lock:
+            stmt = stmt.order_by(AgentRow.id).with_for_update(skip_locked=True)
+        return [
+            AgentSnapshot(id=r.id, status=AgentStatus(r.status), idle_since=r.idle_since,
+                          skills={k: int(v) for k, v in (r.skills or {}).items()},
+                          languages=frozenset(r.languages or []),
+                          capacity={Channel(k): int(v) for k, v in (r.capacity or {}).items()},
+                          capacity_shared=bool(r.capacity_shared))
+            for r in self.session.execute(stmt)
+        ]
+
+    def touch_idle(self, agent_ids: Sequence[str], now: datetime) -> None:
+        """Send agents who were just given work to the back of the idle line."""
+        if agent_ids:
+            self.session.execute(update(AgentRow).where(AgentRow.id.in_(list(agent_ids)))
+                                 .values(idle_since=now))
 
     def list_all(self) -> list[Agent]:
         rows = self.session.scalars(select(AgentRow).order_by(AgentRow.display_name, AgentRow.id))
