@@ -36,6 +36,10 @@ def build(settings: Settings | None = None) -> Container:
         settings.realtime == "auto" and not is_sqlite(settings.database_url))
     bus: LocalBus | PostgresBus = (
         PostgresBus(hub, libpq_dsn(settings.database_url)) if use_pg else LocalBus(hub))
-    ctx = ServiceContext(session_factory=make_session_factory(engine), publish=bus.publish,
+    ctx = ServiceContext(session_factory=make_session_factory(engine),
                          timezone=ZoneInfo(settings.timezone))
+    if isinstance(bus, PostgresBus):
+        ctx.publish_in_transaction = bus.publish_in_transaction
+    else:
+        ctx.publish = bus.publish
     return Container(settings=settings, engine=engine, ctx=ctx, hub=hub, bus=bus)

@@ -315,3 +315,22 @@ def test_transfer_to_an_operator_without_the_queue_skill(ctx: ServiceContext) ->
     desk.set_status(ctx, boss, AgentStatus.AVAILABLE)
     row = state_of(ctx, contact_id)
     assert (row.state, row.agent_id) == ("offered", boss)
+
+
+def test_a_retry_after_the_conversation_ended_returns_the_stored_message(
+        ctx: ServiceContext) -> None:
+    add_queue(ctx)
+    agent = add_agent(ctx, "closer")
+    contact_id = start(ctx)
+    desk.accept(ctx, agent, contact_id)
+    first = chat.post_message(ctx, contact_id=contact_id, sender="customer", body="спасибо",
+                              client_msg_id="bye")
+    desk.wrap_up(ctx, agent, contact_id, "resolved")
+    desk.close(ctx, agent, contact_id, None)
+    retry = chat.post_message(ctx, contact_id=contact_id, sender="customer", body="спасибо",
+                              client_msg_id="bye")
+    assert (retry.seq, retry.duplicate) == (first.seq, True)
+    with pytest.raises(InvalidTransition):
+        chat.post_message(ctx, contact_id=contact_id, sender="customer", body="ещё",
+                          client_msg_id="new")
+    assert [m.seq for m in chat.messages_after(ctx, contact_id, 0)] == [1]

@@ -18,6 +18,8 @@ import threading
 from typing import Any
 
 import psycopg
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session
 
 from helpline.realtime.hub import Hub
 
@@ -95,6 +97,13 @@ class PostgresBus:
                     self._conn = None
                     if attempt == 1:
                         log.exception("could not publish %d notifications", len(texts))
+
+    def publish_in_transaction(self, session: Session, payloads: list[dict[str, Any]]) -> None:
+        """NOTIFY on the committing transaction's own connection: PostgreSQL delivers
+        it to every listener only when (and if) the transaction commits."""
+        for text_ in _batches([_encode(p) for p in payloads]):
+            session.execute(sql_text("SELECT pg_notify(:channel, :payload)"),
+                            {"channel": CHANNEL, "payload": text_})
 
     async def run(self) -> None:
         """Listen forever (reconnecting) and fan out to this server's sockets."""

@@ -14,11 +14,17 @@ from sqlalchemy import select
 from helpline.domain.agents import AgentStatus
 from helpline.domain.channels import Channel
 from helpline.domain.contacts import Contact, ContactState
-from helpline.domain.errors import InvalidTransition, NotAuthenticated, ValidationFailed
-from helpline.domain.events import Event, EventType
+from helpline.domain.errors import (
+    InvalidTransition,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+)
+from helpline.domain.events import EventType
 from helpline.services import routing
 from helpline.services.context import ServiceContext
-from helpline.store.tables import AgentRow, MessageRow
+from helpline.store.tables import AgentRow, EventRow, MessageRow
+from helpline.store.uow import UnitOfWork, with_retries
 
 #: Pre-chat topics and the queue that serves each.
 TOPIC_QUEUES: dict[str, str] = {"mobile": "mobile", "home": "home", "bank": "bank"}
@@ -123,7 +129,8 @@ _CUSTOMER_CAN_WRITE = {ContactState.QUEUED, ContactState.OFFERED, ContactState.A
 def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str,
                  client_msg_id: str, agent_id: str | None = None) -> StoredMessage:
     """Store a message with the next sequence number, then acknowledge it.
-    A retry with the same ``client_msg_id`` returns the stored message unchanged."""
+    A retry with the same ``client_msg_id`` returns the stored message unchanged.
+    Hot path: one UPDATE (row lock + sequence), one INSERT, the event, COMMIT."""
     body = body.strip()
     if not body or len(body) > MAX_MESSAGE_CHARS:
         raise ValidationFailed(f"message must be 1..{MAX_MESSAGE_CHARS} characters")
@@ -131,30 +138,48 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
         raise ValidationFailed("client_msg_id must be 1..64 characters")
     if sender not in ("customer", "agent"):
         raise ValidationFailed("unknown sender")
-    with ctx.uow() as uow:
+
+    def duplicate(uow: UnitOfWork) -> StoredMessage | None:
+        uow.rollback()
         existing = uow.messages.by_client_id(contact_id, sender, client_msg_id)
-        if existing is not None:
-            return _message(existing, duplicate=True)
-        contact = uow.contacts.get(contact_id, lock=True)
-        if sender == "customer" and contact.state not in _CUSTOMER_CAN_WRITE:
-            raise InvalidTransition("the conversation has ended", state=contact.state.value)
-        if sender == "agent" and (contact.state != ContactState.ACTIVE
-                                  or contact.agent_id != agent_id):
-            raise InvalidTransition("accept the conversation before replying",
-                                    state=contact.state.value)
-        now = ctx.now()
-        seq = uow.contacts.next_seq(contact_id)
-        row = MessageRow(contact_id=contact_id, seq=seq, sender=sender, agent_id=agent_id,
-                         client_msg_id=client_msg_id, body=body, created_at=now)
-        uow.messages.add(row)
-        contact.events.append(Event(EventType.MESSAGE_SENT, now, contact_id=contact_id,
-                                    agent_id=contact.agent_id, queue_id=contact.queue_id,
-                                    data={"seq": seq, "sender": sender,
-                                          "chars": len(body)}))
-        stored = _message(row)
-        uow.notify({**stored.payload(), "assigned_agent_id": contact.agent_id})
-        uow.commit()
-        return stored
+        return _message(existing, duplicate=True) if existing is not None else None
+
+    def run() -> StoredMessage:
+        with ctx.uow() as uow:
+            bumped = uow.contacts.bump_seq(contact_id)
+            if bumped is None:
+                raise NotFound("no such contact", contact_id=contact_id)
+            state, assigned, queue_id, seq = bumped
+            problem: InvalidTransition | None = None
+            if sender == "customer" and state not in _CUSTOMER_CAN_WRITE:
+                problem = InvalidTransition("the conversation has ended", state=state.value)
+            elif sender == "agent" and (state != ContactState.ACTIVE or assigned != agent_id):
+                problem = InvalidTransition("accept the conversation before replying",
+                                            state=state.value)
+            if problem is not None:
+                earlier = duplicate(uow)  # a retry of a message stored before the end
+                if earlier is not None:
+                    return earlier
+                raise problem
+            now = ctx.now()
+            values = {"contact_id": contact_id, "seq": seq, "sender": sender,
+                      "agent_id": agent_id, "client_msg_id": client_msg_id, "body": body,
+                      "created_at": now}
+            if uow.messages.insert_new(values) is None:
+                earlier = duplicate(uow)
+                assert earlier is not None
+                return earlier
+            uow.events.add_many([EventRow(
+                at=now, type=EventType.MESSAGE_SENT.value, contact_id=contact_id,
+                agent_id=assigned, queue_id=queue_id,
+                data={"seq": seq, "sender": sender, "chars": len(body)})])
+            stored = StoredMessage(contact_id, seq, sender, agent_id, client_msg_id, body,
+                                   now.isoformat())
+            uow.notify({**stored.payload(), "assigned_agent_id": assigned})
+            uow.commit()
+            return stored
+
+    return with_retries(run)
 
 
 def messages_after(ctx: ServiceContext, contact_id: str, after_seq: int) -> list[StoredMessage]:

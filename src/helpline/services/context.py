@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.clock import utcnow
-from helpline.store.uow import Publish, UnitOfWork
+from helpline.store.uow import Publish, PublishInTransaction, UnitOfWork
 
 if TYPE_CHECKING:
     from helpline.services.standing import StandingCache
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 class ServiceContext:
     session_factory: sessionmaker[Session]
     publish: Publish | None = None
+    #: Publishes inside the committing transaction (PostgreSQL NOTIFY) instead.
+    publish_in_transaction: PublishInTransaction | None = None
     clock: Callable[[], datetime] = utcnow
     #: Local zone of the contact center: "today" and business hours use it.
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
@@ -30,7 +32,7 @@ class ServiceContext:
     standing: StandingCache = field(default_factory=lambda: _standing_cache())
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.publish)
+        return UnitOfWork(self.session_factory, self.publish, self.publish_in_transaction)
 
     def now(self) -> datetime:
         return self.clock()

@@ -13,6 +13,8 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from helpline.domain.agents import Agent, AgentStatus, Role
@@ -158,6 +160,19 @@ class ContactRepository:
         for agent_id, channel, count in self.session.execute(stmt):
             load[agent_id][Channel(channel)] = count
         return load
+
+    def bump_seq(self, contact_id: str) -> tuple[ContactState, str | None, str, int] | None:
+        """Lock the contact and take its next message sequence number in one
+        statement; returns (state, assigned agent, queue, seq) or None if missing."""
+        row = self.session.execute(
+            update(ContactRow).where(ContactRow.id == contact_id)
+            .values(last_seq=ContactRow.last_seq + 1)
+            .returning(ContactRow.state, ContactRow.agent_id, ContactRow.queue_id,
+                       ContactRow.last_seq)
+        ).first()
+        if row is None:
+            return None
+        return ContactState(row[0]), row[1], row[2], int(row[3])
 
     def next_seq(self, contact_id: str) -> int:
         """Take the next per-conversation sequence number (row-locked increment)."""
@@ -382,6 +397,17 @@ class MessageRepository:
 
     def add(self, row: MessageRow) -> None:
         self.session.add(row)
+
+    def insert_new(self, values: dict[str, Any]) -> int | None:
+        """Insert unless (contact, sender, client id) exists; the new id or None."""
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (insert(MessageRow).values(**values)
+                .on_conflict_do_nothing(index_elements=["contact_id", "sender",
+                                                        "client_msg_id"])
+                .returning(MessageRow.id))
+        new_id = self.session.execute(stmt).scalar_one_or_none()
+        return int(new_id) if new_id is not None else None
 
     def after(self, contact_id: str, after_seq: int, limit: int = 500) -> list[MessageRow]:
         return list(self.session.scalars(

@@ -24,6 +24,7 @@ from helpline.store.repositories import (
 from helpline.store.tables import EventRow
 
 Publish = Callable[[list[dict[str, Any]]], None]
+PublishInTransaction = Callable[[Session, list[dict[str, Any]]], None]
 T = TypeVar("T")
 
 #: Logged but not pushed to sockets: the richer ``message`` notification carries it.
@@ -45,9 +46,11 @@ def event_payload(event: Event) -> dict[str, Any]:
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], publish: Publish | None = None):
+    def __init__(self, session_factory: sessionmaker[Session], publish: Publish | None = None,
+                 publish_in_transaction: PublishInTransaction | None = None):
         self._session_factory = session_factory
         self._publish = publish
+        self._publish_in_transaction = publish_in_transaction
         self._extra: list[dict[str, Any]] = []
 
     def __enter__(self) -> UnitOfWork:
@@ -88,10 +91,13 @@ class UnitOfWork:
                      queue_id=e.queue_id, data=e.data)
             for e in events
         )
-        self.session.commit()
         payloads = [event_payload(e) for e in events
                     if e.type not in UNPUBLISHED_EVENTS] + self._extra
         self._extra = []
+        if self._publish_in_transaction is not None and payloads:
+            # e.g. PostgreSQL NOTIFY: delivered by the server only if this commits
+            self._publish_in_transaction(self.session, payloads)
+        self.session.commit()
         self.published.extend(payloads)
         if self._publish is not None and payloads:
             self._publish(payloads)
