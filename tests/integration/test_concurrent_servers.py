@@ -331,7 +331,7 @@ def replay(events: list[Any], slots: dict[str, int]) -> Replay:
 
     Per agent, id order is reliable for what we check. Every transaction that
     *adds* load (dispatch: ``contact_offered``) holds the agent's row lock
-    (``lock_available``), takes its event ids under that lock and only then
+    (``available_snapshots(lock=True)``), takes its event ids under that lock and only then
     commits, so offers to one agent get ids in commit order, and each dispatch
     reads the load (one READ COMMITTED statement, after the lock) with every
     earlier offer committed. Load is *released* (declined, timed out, transferred,

@@ -174,19 +174,6 @@ class ContactRepository:
             return None
         return ContactState(row[0]), row[1], row[2], int(row[3])
 
-    def next_seq(self, contact_id: str) -> int:
-        """Take the next per-conversation sequence number (row-locked increment)."""
-        new = self.session.execute(
-            update(ContactRow).where(ContactRow.id == contact_id)
-            .values(last_seq=ContactRow.last_seq + 1).returning(ContactRow.last_seq)
-        ).scalar_one_or_none()
-        if new is None:
-            raise NotFound("no such contact", contact_id=contact_id)
-        # keep a tracked row in step so write-back does not clobber last_seq
-        if contact_id in self.seen:
-            self.session.expire(self.seen[contact_id][0], ["last_seq"])
-        return int(new)
-
     def query(self, stmt: Select[tuple[ContactRow]]) -> list[Contact]:
         return [self._track(r) for r in self.session.scalars(stmt)]
 
@@ -265,15 +252,6 @@ class AgentRepository:
         if row is None:
             raise NotFound("no such agent", agent_id=agent_id)
         return self._track(row)
-
-    def lock_available(self, ids: Sequence[str] | None = None) -> list[Agent]:
-        """Available agents (optionally only ``ids``) not being assigned by another
-        server right now."""
-        stmt = select(AgentRow).where(AgentRow.status == AgentStatus.AVAILABLE.value)
-        if ids is not None:
-            stmt = stmt.where(AgentRow.id.in_(list(ids)))
-        stmt = stmt.order_by(AgentRow.id).with_for_update(skip_locked=True)
-        return [self._track(r) for r in self.session.scalars(stmt)]
 
     def available_snapshots(self, ids: Sequence[str] | None = None, *,
                             lock: bool = False) -> list[AgentSnapshot]:
