@@ -291,7 +291,7 @@ def test_standing_gives_place_and_estimate(ctx: ServiceContext, clock: ManualClo
     assert ctx.standing.standing(ctx, ids[0], "mobile").position is None
 
 
-def test_dispatch_locks_nothing_when_every_agent_is_full(ctx: ServiceContext,
+def test_dispatch_offers_nothing_while_every_agent_is_full(ctx: ServiceContext,
                                                          clock: ManualClock) -> None:
     add_queue(ctx)
     add_agent(ctx, "full", capacity={Channel.CHAT: 1})

@@ -1,4 +1,4 @@
-"""In-process fan-out to WebSocket subscribers, each with its own filter."""
+"""In-process fan-out to WebSocket subscribers: a conversation, an agent, or all."""
 
 from __future__ import annotations
 
@@ -18,15 +18,6 @@ class Subscription:
     everything: bool = False
     queue: asyncio.Queue[dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=1000))
-
-    def wants(self, payload: dict[str, Any]) -> bool:
-        if self.everything:
-            return True
-        if self.contact_id is not None:
-            return payload.get("contact_id") == self.contact_id
-        if self.agent_id is not None:
-            return self.agent_id in (payload.get("agent_id"), payload.get("assigned_agent_id"))
-        return False
 
 
 class Hub:
@@ -61,11 +52,6 @@ class Hub:
         for index in (self._by_contact, self._by_agent):
             for key in [k for k, v in index.items() if v is bucket and not v]:
                 del index[key]
-
-    @property
-    def subscriber_count(self) -> int:
-        return (len(self._everything) + sum(len(v) for v in self._by_contact.values())
-                + sum(len(v) for v in self._by_agent.values()))
 
     def deliver(self, payloads: Iterable[dict[str, Any]]) -> None:
         """Thread-safe: may be called from worker threads after a commit."""

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from helpline.domain.channels import Channel
 from helpline.domain.contacts import HOLDS_CAPACITY, ContactState
 from helpline.services.context import ServiceContext
+from helpline.store.repositories import levels
 from helpline.store.tables import AgentRow, ContactRow
 
 
@@ -54,8 +55,7 @@ def snapshot(ctx: ServiceContext) -> dict[str, Any]:
         rule = queue.rule_after(0)
         by_status = Counter(
             a.status for a in agents
-            if rule.admits({k: int(v) for k, v in (a.skills or {}).items()},
-                           frozenset(a.languages or []), "")
+            if rule.admits(levels(a.skills), frozenset(a.languages or []), "")
         )
         queue_stats.append({
             "queue_id": row.id, "name": row.name, "name_ru": row.name_ru or row.name,

@@ -9,9 +9,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from helpline.domain.agents import AgentStatus
 from helpline.domain.channels import Channel
 from helpline.domain.contacts import Contact, ContactState
 from helpline.domain.errors import (
@@ -23,7 +20,7 @@ from helpline.domain.errors import (
 from helpline.domain.events import EventType
 from helpline.services import routing
 from helpline.services.context import ServiceContext
-from helpline.store.tables import AgentRow, EventRow, MessageRow
+from helpline.store.tables import EventRow, MessageRow
 from helpline.store.uow import UnitOfWork, with_retries
 
 #: Pre-chat topics and the queue that serves each.
@@ -95,14 +92,8 @@ def start_chat(ctx: ServiceContext, *, name: str, phone: str, topic: str, langua
         is_open = queue.business_hours is None or queue.business_hours.is_open(
             now.astimezone(ctx.timezone))
         rule = queue.rule_after(float("inf"))
-        logged_in = uow.session.scalars(
-            select(AgentRow).where(AgentRow.status != AgentStatus.OFFLINE.value)
-        ).all()
-        anyone = any(
-            rule.admits({k: int(v) for k, v in (r.skills or {}).items()},
-                        frozenset(r.languages or []), language)
-            for r in logged_in
-        )
+        anyone = any(rule.admits(a.skills, a.languages, language)
+                     for a in uow.agents.logged_in_profiles())
         contact = Contact.create(
             contact_id=str(uuid.uuid4()), channel=Channel.CHAT, queue_id=queue_id,
             customer_name=name, customer_phone=phone, now=now,

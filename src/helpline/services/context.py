@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.clock import utcnow
+from helpline.services.standing import StandingCache
 from helpline.store.uow import Publish, PublishInTransaction, UnitOfWork
-
-if TYPE_CHECKING:
-    from helpline.services.standing import StandingCache
 
 
 @dataclass
@@ -29,7 +26,7 @@ class ServiceContext:
     #: Dispatch right after a change; tests may switch it off to drive routing by hand.
     auto_dispatch: bool = True
     #: Per-process cache of waiting lines for customers' place and wait estimate.
-    standing: StandingCache = field(default_factory=lambda: _standing_cache())
+    standing: StandingCache = field(default_factory=StandingCache)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.publish, self.publish_in_transaction)
@@ -37,8 +34,3 @@ class ServiceContext:
     def now(self) -> datetime:
         return self.clock()
 
-
-def _standing_cache() -> StandingCache:
-    from helpline.services.standing import StandingCache
-
-    return StandingCache()

@@ -159,6 +159,18 @@ def check_can_see(ctx: ServiceContext, agent_id: str, contact_id: str) -> Contac
                                contact_id=contact_id)
 
 
+def agent_directory(ctx: ServiceContext) -> list[dict[str, str]]:
+    """Everyone's id, name, role and status (the desk's transfer list)."""
+    with ctx.uow() as uow:
+        return uow.agents.directory()
+
+
+def queue_directory(ctx: ServiceContext) -> list[dict[str, str]]:
+    with ctx.uow() as uow:
+        return [{"id": r.id, "name": r.name, "name_ru": r.name_ru or r.name}
+                for r in uow.queues.rows()]
+
+
 def canned_replies(
     ctx: ServiceContext, agent_id: str, language: str | None
 ) -> list[dict[str, str]]:

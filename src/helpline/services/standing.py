@@ -10,15 +10,18 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from helpline.domain.agents import AgentStatus
 from helpline.domain.contacts import ContactState
 from helpline.domain.queues import Queue
 from helpline.domain.routing import estimate_wait_seconds
-from helpline.services.context import ServiceContext
-from helpline.store.tables import AgentRow, ContactRow
+from helpline.store.repositories import AgentProfile
+from helpline.store.tables import ContactRow
+
+if TYPE_CHECKING:
+    from helpline.services.context import ServiceContext
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class QueueView:
     queue: Queue
     aht_seconds: int
     waiting: dict[str, _Waiting]
-    agents: tuple[tuple[dict[str, int], frozenset[str], dict[str, int]], ...]
+    agents: tuple[AgentProfile, ...]
 
 
 class StandingCache:
@@ -64,11 +67,7 @@ class StandingCache:
                        ContactRow.queue_id == queue_id)
                 .order_by(ContactRow.priority.desc(), ContactRow.enqueued_at, ContactRow.id)
             ).all()
-            agents = uow.session.execute(
-                select(AgentRow.skills, AgentRow.languages, AgentRow.capacity).where(
-                    AgentRow.status.notin_([AgentStatus.OFFLINE.value,
-                                            AgentStatus.NOT_READY.value]))
-            ).all()
+            agents = uow.agents.logged_in_profiles()
         waiting = {
             r.id: _Waiting(place, r.queue_entered_at, (r.attributes or {}).get("language", ""),
                            r.channel)
@@ -77,9 +76,7 @@ class StandingCache:
         return QueueView(
             loaded_at=ctx.now(), queue=queue, aht_seconds=queue_row.aht_seconds,
             waiting=waiting,
-            agents=tuple(({k: int(v) for k, v in (a.skills or {}).items()},
-                          frozenset(a.languages or []),
-                          {k: int(v) for k, v in (a.capacity or {}).items()}) for a in agents),
+            agents=tuple(agents),
         )
 
     def view(self, ctx: ServiceContext, queue_id: str, *, fresh: bool = False) -> QueueView:
@@ -103,7 +100,7 @@ class StandingCache:
         if me is None:
             return QueueStanding(None, None, 0)
         rule = view.queue.rule_after((ctx.now() - me.queue_entered_at).total_seconds())
-        serving = [a for a in view.agents if rule.admits(a[0], a[1], me.language)]
-        slots = sum(a[2].get(me.channel, 0) for a in serving)
+        serving = [a for a in view.agents if rule.admits(a.skills, a.languages, me.language)]
+        slots = sum(a.capacity.get(me.channel, 0) for a in serving)
         wait = estimate_wait_seconds(me.position, slots, float(view.aht_seconds))
         return QueueStanding(me.position, wait, len(serving))

@@ -40,6 +40,20 @@ _CONTACT_FIELDS = (
 )
 
 
+def levels(raw: dict[str, Any] | None) -> dict[str, int]:
+    """Skill levels as stored (JSON) -> ``{skill: level}``."""
+    return {k: int(v) for k, v in (raw or {}).items()}
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """What eligibility and wait estimates need to know about a logged-in agent."""
+
+    skills: dict[str, int]
+    languages: frozenset[str]
+    capacity: dict[str, int]
+
+
 def _set(row: Any, name: str, value: Any) -> None:
     if getattr(row, name) != value:
         setattr(row, name, value)
@@ -191,7 +205,7 @@ def agent_from_row(row: AgentRow) -> Agent:
     return Agent(
         id=row.id, name=row.display_name, role=Role(row.role), status=AgentStatus(row.status),
         status_since=row.status_since, idle_since=row.idle_since,
-        skills={k: int(v) for k, v in (row.skills or {}).items()},
+        skills=levels(row.skills),
         languages=frozenset(row.languages or []),
         capacity={Channel(k): int(v) for k, v in (row.capacity or {}).items()},
         capacity_shared=row.capacity_shared, missed_offers=row.missed_offers,
@@ -266,12 +280,29 @@ class AgentRepository:
             stmt = stmt.order_by(AgentRow.id).with_for_update(skip_locked=True)
         return [
             AgentSnapshot(id=r.id, status=AgentStatus(r.status), idle_since=r.idle_since,
-                          skills={k: int(v) for k, v in (r.skills or {}).items()},
+                          skills=levels(r.skills),
                           languages=frozenset(r.languages or []),
                           capacity={Channel(k): int(v) for k, v in (r.capacity or {}).items()},
                           capacity_shared=bool(r.capacity_shared))
             for r in self.session.execute(stmt)
         ]
+
+    def logged_in_profiles(self) -> list[AgentProfile]:
+        """Agents who are logged in and not set not-ready by the system."""
+        rows = self.session.execute(
+            select(AgentRow.skills, AgentRow.languages, AgentRow.capacity).where(
+                AgentRow.status.notin_([AgentStatus.OFFLINE.value, AgentStatus.NOT_READY.value]))
+        ).all()
+        return [AgentProfile(levels(r.skills), frozenset(r.languages or []),
+                             levels(r.capacity)) for r in rows]
+
+    def directory(self) -> list[dict[str, str]]:
+        """Everyone's id, name, role and status (for transfers), by name."""
+        rows = self.session.execute(
+            select(AgentRow.id, AgentRow.display_name, AgentRow.role, AgentRow.status)
+            .order_by(AgentRow.display_name, AgentRow.id)).all()
+        return [{"id": r.id, "name": r.display_name, "role": r.role, "status": r.status}
+                for r in rows]
 
     def touch_idle(self, agent_ids: Sequence[str], now: datetime) -> None:
         """Send agents who were just given work to the back of the idle line."""

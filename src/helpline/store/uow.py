@@ -63,7 +63,6 @@ class UnitOfWork:
         self.tokens = TokenRepository(self.session)
         self.canned = CannedReplyRepository(self.session)
         self._extra = []
-        self.published: list[dict[str, Any]] = []
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -98,7 +97,6 @@ class UnitOfWork:
             # e.g. PostgreSQL NOTIFY: delivered by the server only if this commits
             self._publish_in_transaction(self.session, payloads)
         self.session.commit()
-        self.published.extend(payloads)
         if self._publish is not None and payloads:
             self._publish(payloads)
 

@@ -135,9 +135,8 @@ def put_status(body: StatusIn, account: CurrentAccount, request: Request) -> dic
 
 
 @router.get("/agents", tags=["desk"])
-def list_agents(account: CurrentAccount, request: Request) -> list[dict[str, Any]]:
-    return [{"id": a["agent_id"], "name": a["name"], "role": a["role"], "status": a["status"]}
-            for a in board.snapshot(ctx_of(request))["agents"]]
+def list_agents(account: CurrentAccount, request: Request) -> list[dict[str, str]]:
+    return desk.agent_directory(ctx_of(request))
 
 
 @router.get("/contacts", tags=["desk"])
@@ -218,9 +217,8 @@ def wrapup_codes(account: CurrentAccount) -> list[str]:
 
 # -- supervisor ------------------------------------------------------------------------
 @router.get("/queues", tags=["supervisor"])
-def queues(account: CurrentAccount, request: Request) -> list[dict[str, Any]]:
-    return [{"id": q["queue_id"], "name": q["name"], "name_ru": q["name_ru"]}
-            for q in board.snapshot(ctx_of(request))["queues"]]
+def queues(account: CurrentAccount, request: Request) -> list[dict[str, str]]:
+    return desk.queue_directory(ctx_of(request))
 
 
 @router.get("/board", tags=["supervisor"])
