@@ -40,6 +40,7 @@ def build(settings: Settings | None = None) -> Container:
                          timezone=ZoneInfo(settings.timezone))
     if isinstance(bus, PostgresBus):
         ctx.publish_in_transaction = bus.publish_in_transaction
+        ctx.notify_in_statement = True
     else:
         ctx.publish = bus.publish
     return Container(settings=settings, engine=engine, ctx=ctx, hub=hub, bus=bus)

@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     #: auto: PostgreSQL LISTEN/NOTIFY on PostgreSQL, in-process on SQLite.
     realtime: Literal["auto", "local", "postgres"] = "auto"
     tick_seconds: float = 1.0
-    db_pool_size: int = 10
+    #: Pooled database connections per process, and as many worker threads.
+    db_pool_size: int = 16
     secure_cookies: bool = False
 
     def check(self) -> None:

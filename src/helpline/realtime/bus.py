@@ -22,9 +22,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from helpline.realtime.hub import Hub
+from helpline.store.notify import CHANNEL, batches, encode
 
-CHANNEL = "helpline_events"
-MAX_PAYLOAD_BYTES = 7900
 log = logging.getLogger(__name__)
 
 
@@ -48,33 +47,6 @@ def libpq_dsn(sqlalchemy_url: str) -> str:
     return "postgresql://" + rest if scheme.startswith("postgresql") else sqlalchemy_url
 
 
-def _encode(payload: dict[str, Any]) -> str:
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-    if len(text.encode()) <= MAX_PAYLOAD_BYTES:
-        return text
-    # Too big for NOTIFY: send the envelope; clients re-fetch by sequence number.
-    slim = {k: v for k, v in payload.items() if k not in ("body", "data")}
-    slim["truncated"] = True
-    return json.dumps(slim, ensure_ascii=False, default=str)
-
-
-def _batches(texts: list[str]) -> list[str]:
-    """Pack encoded payloads into JSON arrays that fit one NOTIFY each."""
-    batches: list[str] = []
-    current: list[str] = []
-    size = 2
-    for text in texts:
-        length = len(text.encode()) + 1
-        if current and size + length > MAX_PAYLOAD_BYTES:
-            batches.append("[" + ",".join(current) + "]")
-            current, size = [], 2
-        current.append(text)
-        size += length
-    if current:
-        batches.append("[" + ",".join(current) + "]")
-    return batches
-
-
 class PostgresBus:
     def __init__(self, hub: Hub, dsn: str) -> None:
         self.hub = hub
@@ -83,7 +55,7 @@ class PostgresBus:
         self._conn: psycopg.Connection[Any] | None = None
 
     def publish(self, payloads: list[dict[str, Any]]) -> None:
-        texts = _batches([_encode(p) for p in payloads])
+        texts = batches([encode(p) for p in payloads])
         with self._lock:
             for attempt in range(2):
                 try:
@@ -101,7 +73,7 @@ class PostgresBus:
     def publish_in_transaction(self, session: Session, payloads: list[dict[str, Any]]) -> None:
         """NOTIFY on the committing transaction's own connection: PostgreSQL delivers
         it to every listener only when (and if) the transaction commits."""
-        for text_ in _batches([_encode(p) for p in payloads]):
+        for text_ in batches([encode(p) for p in payloads]):
             session.execute(sql_text("SELECT pg_notify(:channel, :payload)"),
                             {"channel": CHANNEL, "payload": text_})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import secrets
@@ -20,6 +21,8 @@ from helpline.domain.errors import (
 from helpline.domain.events import EventType
 from helpline.services import routing
 from helpline.services.context import ServiceContext
+from helpline.store.notify import encode
+from helpline.store.repositories import NewMessage
 from helpline.store.tables import EventRow, MessageRow
 from helpline.store.uow import UnitOfWork, with_retries
 
@@ -27,6 +30,8 @@ from helpline.store.uow import UnitOfWork, with_retries
 TOPIC_QUEUES: dict[str, str] = {"mobile": "mobile", "home": "home", "bank": "bank"}
 LANGUAGES = ("ru", "en", "uk")
 MAX_MESSAGE_CHARS = 2000
+#: Room left in a NOTIFY payload for the fields the statement adds (seq, agent id).
+_NOTIFY_RESERVE_BYTES = 120
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,20}$")
 
 
@@ -121,7 +126,8 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
                  client_msg_id: str, agent_id: str | None = None) -> StoredMessage:
     """Store a message with the next sequence number, then acknowledge it.
     A retry with the same ``client_msg_id`` returns the stored message unchanged.
-    Hot path: one UPDATE (row lock + sequence), one INSERT, the event, COMMIT."""
+    Hot path on PostgreSQL: one autocommitted statement (``MessageRepository.append``);
+    elsewhere one UPDATE (row lock + sequence), one INSERT, the event, COMMIT."""
     body = body.strip()
     if not body or len(body) > MAX_MESSAGE_CHARS:
         raise ValidationFailed(f"message must be 1..{MAX_MESSAGE_CHARS} characters")
@@ -129,6 +135,15 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
         raise ValidationFailed("client_msg_id must be 1..64 characters")
     if sender not in ("customer", "agent"):
         raise ValidationFailed("unknown sender")
+
+    if ctx.dialect == "postgresql" and (ctx.notify_in_statement
+                                        or ctx.publish_in_transaction is None):
+        stored = _append_in_one_statement(ctx, contact_id, sender, body, client_msg_id,
+                                          agent_id)
+        if stored is not None:
+            return stored
+        # nothing stored: unknown contact, ended, wrong agent or a retry; the general
+        # path below finds out which and answers accordingly
 
     def duplicate(uow: UnitOfWork) -> StoredMessage | None:
         uow.rollback()
@@ -171,6 +186,28 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
             return stored
 
     return with_retries(run)
+
+
+def _append_in_one_statement(ctx: ServiceContext, contact_id: str, sender: str, body: str,
+                             client_msg_id: str, agent_id: str | None) -> StoredMessage | None:
+    """PostgreSQL hot path: one autocommitted statement stores the message, its event
+    and (with LISTEN/NOTIFY) its notification. None if it stored nothing."""
+    now = ctx.now()
+    message = NewMessage(contact_id, sender, agent_id, client_msg_id, body, now)
+    stored = StoredMessage(contact_id, 0, sender, agent_id, client_msg_id, body,
+                           now.isoformat())
+    notify = None
+    if ctx.notify_in_statement:  # seq and assigned_agent_id are added by the statement
+        notify = encode(stored.payload(), reserve_bytes=_NOTIFY_RESERVE_BYTES)
+    with ctx.uow(autocommit=True) as uow:
+        appended = uow.messages.append(message, notify=notify)
+    if appended is None:
+        return None
+    seq, assigned = appended
+    stored = dataclasses.replace(stored, seq=seq)
+    if ctx.publish is not None:
+        ctx.publish([{**stored.payload(), "assigned_agent_id": assigned}])
+    return stored
 
 
 def messages_after(ctx: ServiceContext, contact_id: str, after_seq: int) -> list[StoredMessage]:

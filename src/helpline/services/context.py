@@ -20,6 +20,9 @@ class ServiceContext:
     publish: Publish | None = None
     #: Publishes inside the committing transaction (PostgreSQL NOTIFY) instead.
     publish_in_transaction: PublishInTransaction | None = None
+    #: PostgreSQL LISTEN/NOTIFY carries real-time updates: a use case that is one
+    #: SQL statement may issue its NOTIFY inside that statement.
+    notify_in_statement: bool = False
     clock: Callable[[], datetime] = utcnow
     #: Local zone of the contact center: "today" and business hours use it.
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
@@ -28,8 +31,16 @@ class ServiceContext:
     #: Per-process cache of waiting lines for customers' place and wait estimate.
     standing: StandingCache = field(default_factory=StandingCache)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.publish, self.publish_in_transaction)
+    def uow(self, *, autocommit: bool = False) -> UnitOfWork:
+        """A unit of work; ``autocommit`` for use cases that are a single statement."""
+        return UnitOfWork(self.session_factory, self.publish, self.publish_in_transaction,
+                          autocommit=autocommit)
+
+    @property
+    def dialect(self) -> str:
+        """The database: ``postgresql`` or ``sqlite``."""
+        name: str = self.session_factory.kw["bind"].dialect.name
+        return name
 
     def now(self) -> datetime:
         return self.clock()

@@ -49,12 +49,17 @@ class QueueView:
 
 
 class StandingCache:
-    """Per-process views of the waiting lines, refreshed after ``ttl_seconds``."""
+    """Per-process views of the waiting lines, refreshed after ``ttl_seconds``.
+
+    One loader per queue at a time: while a view reloads, other callers keep using
+    the previous one (at most one reload duration older), so a thousand waiting
+    pages never trigger a thousand queue scans."""
 
     def __init__(self, ttl_seconds: float = 2.0) -> None:
         self.ttl_seconds = ttl_seconds
         self._views: dict[str, QueueView] = {}
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     def _load(self, ctx: ServiceContext, queue_id: str) -> QueueView:
         with ctx.uow() as uow:
@@ -79,23 +84,55 @@ class StandingCache:
             agents=tuple(agents),
         )
 
-    def view(self, ctx: ServiceContext, queue_id: str, *, fresh: bool = False) -> QueueView:
-        now = ctx.now()
+    def _age(self, ctx: ServiceContext, view: QueueView) -> float:
+        return (ctx.now() - view.loaded_at).total_seconds()
+
+    def cached(self, ctx: ServiceContext, queue_id: str, contact_id: str) -> QueueView | None:
+        """The view if it is fresh and knows ``contact_id``, else None. Never blocks
+        on the database: safe to call on the event loop."""
+        with self._lock:
+            view = self._views.get(queue_id)
+        if view is None or contact_id not in view.waiting:
+            return None
+        return view if 0 <= self._age(ctx, view) < self.ttl_seconds else None
+
+    def view(self, ctx: ServiceContext, queue_id: str, *,
+             needs: str | None = None) -> QueueView:
+        """The queue's view, reloaded when stale or when it lacks contact ``needs``
+        (who may have joined after it was made)."""
         with self._lock:
             cached = self._views.get(queue_id)
-        if (not fresh and cached is not None
-                and 0 <= (now - cached.loaded_at).total_seconds() < self.ttl_seconds):
-            return cached
-        loaded = self._load(ctx, queue_id)
-        with self._lock:
-            self._views[queue_id] = loaded
-        return loaded
+            loading = self._loading.setdefault(queue_id, threading.Lock())
+        if cached is not None and needs is None:
+            if 0 <= self._age(ctx, cached) < self.ttl_seconds:
+                return cached
+            if not loading.acquire(blocking=False):
+                return cached  # another thread is reloading it right now
+        else:
+            loading.acquire()  # wait for a reload in progress: it may bring `needs`
+        try:
+            with self._lock:
+                latest = self._views.get(queue_id)
+            if (latest is not None and latest is not cached
+                    and (needs is None or needs in latest.waiting)):
+                return latest  # reloaded while we waited for the loader lock
+            loaded = self._load(ctx, queue_id)
+            with self._lock:
+                self._views[queue_id] = loaded
+            return loaded
+        finally:
+            loading.release()
 
     def standing(self, ctx: ServiceContext, contact_id: str, queue_id: str) -> QueueStanding:
         """Place and estimate of a waiting contact (None values if it is not waiting)."""
         view = self.view(ctx, queue_id)
         if contact_id not in view.waiting:
-            view = self.view(ctx, queue_id, fresh=True)  # joined after the view was made
+            view = self.view(ctx, queue_id, needs=contact_id)
+        return self.standing_in(ctx, view, contact_id)
+
+    def standing_in(self, ctx: ServiceContext, view: QueueView,
+                    contact_id: str) -> QueueStanding:
+        """Place and estimate of ``contact_id`` according to ``view``."""
         me = view.waiting.get(contact_id)
         if me is None:
             return QueueStanding(None, None, 0)

@@ -36,7 +36,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
 
         return engine
     return create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=max(4, pool_size // 2),
+        pool_pre_ping=True
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, TextClause, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from helpline.domain.contacts import HOLDS_CAPACITY, Contact, ContactState
 from helpline.domain.errors import NotFound
 from helpline.domain.queues import BusinessHours, EscalationStep, Queue
 from helpline.domain.routing import AgentSnapshot
+from helpline.store.notify import CHANNEL
 from helpline.store.tables import (
     AgentRow,
     ApiTokenRow,
@@ -32,6 +33,7 @@ from helpline.store.tables import (
     MessageRow,
     QueueRow,
 )
+from helpline.store.types import UTCDateTime
 
 _CONTACT_FIELDS = (
     "queue_id", "priority", "state", "agent_id", "target_agent_id", "enqueued_at",
@@ -393,6 +395,47 @@ class QueueRepository:
 
 
 # -- messages, events, tokens, canned replies -----------------------------------------
+@dataclass(frozen=True)
+class NewMessage:
+    contact_id: str
+    sender: str  # customer | agent
+    agent_id: str | None
+    client_msg_id: str
+    body: str
+    created_at: datetime
+
+
+def _append_sql(writer_condition: str) -> TextClause:
+    return text(f"""
+WITH c AS (
+  UPDATE contacts SET last_seq = last_seq + 1
+  WHERE id = :cid AND {writer_condition}
+    AND NOT EXISTS (SELECT 1 FROM messages WHERE contact_id = :cid AND sender = :sender
+                    AND client_msg_id = :cmid)
+  RETURNING agent_id, queue_id, last_seq
+), m AS (
+  INSERT INTO messages (contact_id, seq, sender, agent_id, client_msg_id, body, created_at)
+  SELECT :cid, c.last_seq, :sender, :agent, :cmid, :body, :now FROM c
+  ON CONFLICT (contact_id, sender, client_msg_id) DO NOTHING
+  RETURNING seq
+), e AS (
+  INSERT INTO events (at, type, contact_id, agent_id, queue_id, data)
+  SELECT :now, 'message_sent', :cid, c.agent_id, c.queue_id,
+         json_build_object('seq', m.seq, 'sender', CAST(:sender AS text),
+                           'chars', CAST(:chars AS integer))
+  FROM c CROSS JOIN m
+)
+SELECT m.seq, c.agent_id,
+       CASE WHEN :notify THEN pg_notify('{CHANNEL}', CAST(
+         CAST(:payload AS jsonb) || jsonb_build_object('seq', m.seq, 'assigned_agent_id',
+                                                       c.agent_id) AS text)) END
+FROM c CROSS JOIN m""").bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+_APPEND_CUSTOMER = _append_sql("state IN ('queued', 'offered', 'active')")
+_APPEND_AGENT = _append_sql("state = 'active' AND agent_id = :agent")
+
+
 class MessageRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -417,6 +460,24 @@ class MessageRepository:
                 .returning(MessageRow.id))
         new_id = self.session.execute(stmt).scalar_one_or_none()
         return int(new_id) if new_id is not None else None
+
+    def append(self, message: NewMessage, *,
+               notify: str | None = None) -> tuple[int, str | None] | None:
+        """PostgreSQL only: in ONE statement check that ``message.sender`` may write
+        (customer: queued/offered/active; agent: active and assigned to them) and that
+        the client id is new, take the next sequence number under the contact's row
+        lock, insert the message and its ``message_sent`` event and, if ``notify`` (a
+        JSON object text) is given, ``pg_notify`` it with ``seq`` and
+        ``assigned_agent_id`` added. Run in autocommit it is its own transaction:
+        one round trip. Returns (seq, assigned agent) or None when nothing was stored
+        (unknown contact, wrong state or agent, or a repeated client id)."""
+        sql = _APPEND_AGENT if message.sender == "agent" else _APPEND_CUSTOMER
+        row = self.session.execute(sql, {
+            "cid": message.contact_id, "sender": message.sender, "agent": message.agent_id,
+            "cmid": message.client_msg_id, "body": message.body, "now": message.created_at,
+            "chars": len(message.body), "payload": notify or "{}",
+            "notify": notify is not None}).first()
+        return None if row is None else (int(row[0]), row[1])
 
     def after(self, contact_id: str, after_seq: int, limit: int = 500) -> list[MessageRow]:
         return list(self.session.scalars(

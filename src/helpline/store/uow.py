@@ -47,8 +47,10 @@ def event_payload(event: Event) -> dict[str, Any]:
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session], publish: Publish | None = None,
-                 publish_in_transaction: PublishInTransaction | None = None):
+                 publish_in_transaction: PublishInTransaction | None = None,
+                 *, autocommit: bool = False):
         self._session_factory = session_factory
+        self._autocommit = autocommit
         self._publish = publish
         self._publish_in_transaction = publish_in_transaction
         self._extra: list[dict[str, Any]] = []
@@ -63,6 +65,10 @@ class UnitOfWork:
         self.tokens = TokenRepository(self.session)
         self.canned = CannedReplyRepository(self.session)
         self._extra = []
+        if self._autocommit:
+            # every statement is its own transaction: for use cases that are one
+            # statement, this saves the BEGIN and COMMIT round trips
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -70,6 +76,11 @@ class UnitOfWork:
         # close() rolls back anything uncommitted but, unlike rollback(), leaves
         # loaded attributes readable on the detached objects.
         self.session.close()
+
+    @property
+    def dialect(self) -> str:
+        """``postgresql`` or ``sqlite``."""
+        return self.session.get_bind().dialect.name
 
     def notify(self, payload: dict[str, Any]) -> None:
         """Queue a real-time notification that is not a domain event (e.g. a message)."""

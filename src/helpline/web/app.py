@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -40,6 +41,10 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container.hub.bind(asyncio.get_running_loop())
+        # Use cases run in worker threads, each holding one pooled connection: as many
+        # threads as pooled connections, so none opens and closes an overflow one.
+        to_thread.current_default_thread_limiter().total_tokens = \
+            container.settings.db_pool_size
         tasks = [asyncio.create_task(container.bus.run())]
         if run_ticker:
             tasks.append(asyncio.create_task(_ticker(container)))

@@ -82,7 +82,11 @@ async def chat_socket(ws: WebSocket, contact_id: str) -> None:
         if last.get("state") != "queued":
             return
         queue_id = last.get("queue_id", "")
-        place = await run_in_threadpool(ctx.standing.standing, ctx, contact_id, queue_id)
+        view = ctx.standing.cached(ctx, queue_id, contact_id)
+        if view is not None:  # the common case: no thread, no database
+            place = ctx.standing.standing_in(ctx, view, contact_id)
+        else:
+            place = await run_in_threadpool(ctx.standing.standing, ctx, contact_id, queue_id)
         if place.position is None:
             await send_state(force=False)  # no longer waiting: read the contact
             return
