@@ -146,3 +146,23 @@ def test_concurrent_writers_get_gapless_sequences_and_retries_never_duplicate(
         rows = conn.execute(text("SELECT seq, body FROM messages ORDER BY seq")).all()
     assert [r.seq for r in rows] == list(range(1, total + 1))
     assert len({r.body for r in rows}) == total
+
+
+def test_a_restarted_database_costs_no_message(pg_ctx: ServiceContext, engine: Engine,
+                                               pg_url: str) -> None:
+    """Pooled connections are not pinged before use; when they turn out dead the
+    use case runs again on a fresh one."""
+    add_queue(pg_ctx)
+    contact_id = start(pg_ctx)
+    chat.post_message(pg_ctx, contact_id=contact_id, sender="customer", body="до",
+                      client_msg_id="before")
+    database = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(libpq_dsn(pg_url).rsplit("/", 1)[0] + "/postgres",
+                         autocommit=True) as admin:  # what a restart does to the pool
+        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                               " WHERE datname = %s AND pid <> pg_backend_pid()",
+                               (database,)).fetchone()
+    assert killed is not None and killed[0] >= 1
+    after = chat.post_message(pg_ctx, contact_id=contact_id, sender="customer", body="после",
+                              client_msg_id="after")
+    assert after.seq == 2

@@ -138,8 +138,8 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
 
     if ctx.dialect == "postgresql" and (ctx.notify_in_statement
                                         or ctx.publish_in_transaction is None):
-        stored = _append_in_one_statement(ctx, contact_id, sender, body, client_msg_id,
-                                          agent_id)
+        stored = with_retries(lambda: _append_in_one_statement(
+            ctx, contact_id, sender, body, client_msg_id, agent_id))
         if stored is not None:
             return stored
         # nothing stored: unknown contact, ended, wrong agent or a retry; the general

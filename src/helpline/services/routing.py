@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from helpline.domain.agents import has_room
 from helpline.domain.routing import Offer, route
 from helpline.services.context import ServiceContext
@@ -27,10 +25,9 @@ def dispatch(ctx: ServiceContext, batch: int = DISPATCH_BATCH) -> list[Offer]:
         with ctx.uow() as uow:
             now = ctx.now()
             seen = uow.agents.available_snapshots()
-            seen_load = uow.contacts.load_by_agent([a.id for a in seen])
             free = {a.id: {ch for ch in a.capacity
-                           if has_room(a.capacity, seen_load.get(a.id, {}), ch,
-                                       a.capacity_shared)} for a in seen}
+                           if has_room(a.capacity, a.load, ch, a.capacity_shared)}
+                    for a in seen}
             free = {agent_id: channels for agent_id, channels in free.items() if channels}
             if not free:
                 return []
@@ -44,12 +41,10 @@ def dispatch(ctx: ServiceContext, batch: int = DISPATCH_BATCH) -> list[Offer]:
                 queue_ids=servable, reserved_for=list(free))
             if not contacts:
                 return []
-            locked = uow.agents.available_snapshots(list(free), lock=True)
+            locked = uow.agents.available_snapshots(list(free), lock=True)  # + load
             if not locked:
                 return []
-            load = uow.contacts.load_by_agent([a.id for a in locked])  # under the locks
-            snapshots = [replace(a, load=load.get(a.id, {})) for a in locked]
-            offers = route(contacts, snapshots, queues, now)
+            offers = route(contacts, locked, queues, now)
             if not offers:
                 return []
             by_contact = {c.id: c for c in contacts}

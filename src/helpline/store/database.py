@@ -35,9 +35,12 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    # No pre-ping (a round trip on every checkout): a connection found dead makes
+    # SQLAlchemy invalidate the pool, and use cases run through ``with_retries``
+    # repeat once on a fresh connection.
     return create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=max(4, pool_size // 2),
-        pool_pre_ping=True
+        pool_recycle=1800
     )
 
 

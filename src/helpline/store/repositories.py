@@ -162,21 +162,6 @@ class ContactRepository:
         )
         return [self._track(r) for r in self.session.scalars(stmt)]
 
-    def load_by_agent(self, agent_ids: Sequence[str]) -> dict[str, dict[Channel, int]]:
-        """Contacts each agent holds (offered, active or in wrap-up), per channel."""
-        if not agent_ids:
-            return {}
-        stmt = (
-            select(ContactRow.agent_id, ContactRow.channel, func.count())
-            .where(ContactRow.agent_id.in_(agent_ids),
-                   ContactRow.state.in_([s.value for s in HOLDS_CAPACITY]))
-            .group_by(ContactRow.agent_id, ContactRow.channel)
-        )
-        load: dict[str, dict[Channel, int]] = {a: {} for a in agent_ids}
-        for agent_id, channel, count in self.session.execute(stmt):
-            load[agent_id][Channel(channel)] = count
-        return load
-
     def bump_seq(self, contact_id: str) -> tuple[ContactState, str | None, str, int] | None:
         """Lock the contact and take its next message sequence number in one
         statement; returns (state, assigned agent, queue, seq) or None if missing."""
@@ -271,23 +256,60 @@ class AgentRepository:
 
     def available_snapshots(self, ids: Sequence[str] | None = None, *,
                             lock: bool = False) -> list[AgentSnapshot]:
-        """Available agents as routing snapshots (load not filled in). With ``lock``,
-        rows another server is assigning right now are skipped (SKIP LOCKED)."""
-        stmt = select(AgentRow.id, AgentRow.status, AgentRow.idle_since, AgentRow.skills,
-                      AgentRow.languages, AgentRow.capacity, AgentRow.capacity_shared
-                      ).where(AgentRow.status == AgentStatus.AVAILABLE.value)
+        """Available agents as routing snapshots with their load (contacts offered,
+        active or in wrap-up, per channel).
+
+        Unlocked: one statement, a hint only. With ``lock``: rows another server is
+        assigning right now are skipped (SKIP LOCKED), and the load is read by a
+        second statement *after* the locks are held. That one sees every commit made
+        before the locks were granted (READ COMMITTED takes a snapshot per
+        statement), so it is authoritative: load only grows under the agent's lock.
+        Reading it in the locking statement would use that statement's older
+        snapshot and could miss an offer another server committed meanwhile."""
+        columns = [AgentRow.id, AgentRow.status, AgentRow.idle_since, AgentRow.skills,
+                   AgentRow.languages, AgentRow.capacity, AgentRow.capacity_shared]
+        if not lock:
+            columns += [
+                select(func.count()).where(
+                    ContactRow.agent_id == AgentRow.id,
+                    ContactRow.state.in_([s.value for s in HOLDS_CAPACITY]),
+                    ContactRow.channel == channel.value,
+                ).correlate(AgentRow).scalar_subquery().label(f"load_{channel.value}")
+                for channel in Channel
+            ]
+        stmt = select(*columns).where(AgentRow.status == AgentStatus.AVAILABLE.value)
         if ids is not None:
             stmt = stmt.where(AgentRow.id.in_(list(ids)))
         if lock:
             stmt = stmt.order_by(AgentRow.id).with_for_update(skip_locked=True)
+        rows = self.session.execute(stmt).all()
+        if lock:
+            loads = self._load_by_agent([r.id for r in rows])
+        else:
+            loads = {r.id: {ch: n for ch in Channel
+                            if (n := int(r._mapping[f"load_{ch.value}"]))} for r in rows}
         return [
             AgentSnapshot(id=r.id, status=AgentStatus(r.status), idle_since=r.idle_since,
-                          skills=levels(r.skills),
-                          languages=frozenset(r.languages or []),
+                          skills=levels(r.skills), languages=frozenset(r.languages or []),
                           capacity={Channel(k): int(v) for k, v in (r.capacity or {}).items()},
-                          capacity_shared=bool(r.capacity_shared))
-            for r in self.session.execute(stmt)
+                          capacity_shared=bool(r.capacity_shared), load=loads.get(r.id, {}))
+            for r in rows
         ]
+
+    def _load_by_agent(self, agent_ids: Sequence[str]) -> dict[str, dict[Channel, int]]:
+        """Contacts each agent holds (offered, active or in wrap-up), per channel."""
+        if not agent_ids:
+            return {}
+        stmt = (
+            select(ContactRow.agent_id, ContactRow.channel, func.count())
+            .where(ContactRow.agent_id.in_(agent_ids),
+                   ContactRow.state.in_([s.value for s in HOLDS_CAPACITY]))
+            .group_by(ContactRow.agent_id, ContactRow.channel)
+        )
+        load: dict[str, dict[Channel, int]] = {a: {} for a in agent_ids}
+        for agent_id, channel, count in self.session.execute(stmt):
+            load[agent_id][Channel(channel)] = count
+        return load
 
     def logged_in_profiles(self) -> list[AgentProfile]:
         """Agents who are logged in and not set not-ready by the system."""

@@ -117,13 +117,17 @@ class UnitOfWork:
 
 def is_retryable(error: BaseException) -> bool:
     if isinstance(error, OperationalError | DBAPIError):
+        if error.connection_invalidated:
+            return True  # a pooled connection was dead (database restarted): use a new one
         sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
         return sqlstate in _RETRY_SQLSTATES
     return False
 
 
 def with_retries(fn: Callable[[], T], attempts: int = 5) -> T:
-    """Run a whole use case again on deadlock/serialization failure (PostgreSQL)."""
+    """Run a whole use case again on deadlock/serialization failure (PostgreSQL) or
+    when its pooled connection turned out dead. Only for use cases that are safe to
+    repeat: they re-read what they change under locks, or are idempotent by key."""
     for attempt in range(attempts):
         try:
             return fn()
