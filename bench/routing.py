@@ -352,7 +352,7 @@ def bench_db(kind: str, size: Size, want_profile: bool) -> dict[str, Any]:
             engine.dispose()
     if profile is not None:
         stream = io.StringIO()
-        pstats.Stats(profile, stream=stream).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profile, stream=stream).sort_stats("tottime").print_stats(30)
         print(f"--- cProfile of single-offer dispatch() on {kind} ---", file=sys.stderr)
         print(stream.getvalue(), file=sys.stderr)
     h1, r1 = single["helpline"].result(), single["raw"].result()

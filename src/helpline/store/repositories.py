@@ -7,12 +7,29 @@ server may legitimately hold the row); SQLite serializes writers instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Select, TextClause, bindparam, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    TextClause,
+    any_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,6 +57,84 @@ _CONTACT_FIELDS = (
     "queue_entered_at", "offered_at", "offer_expires_at", "answered_at", "wrapped_up_at",
     "ended_at", "wrapup_code", "offline_message", "rating", "customer_name", "customer_phone",
 )
+
+
+def any_of(column: Any, name: str, postgres: bool) -> ColumnElement[bool]:
+    """``column`` is one of the list bound as ``name``: ``= ANY(:name)`` on
+    PostgreSQL (one statement text for any list length, so it stays prepared),
+    an expanding ``IN`` elsewhere."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+
+
+_AGENTS = AgentRow.__table__
+_CONTACTS = ContactRow.__table__
+_HELD_STATES = [s.value for s in HOLDS_CAPACITY]
+
+
+@functools.lru_cache(maxsize=16)
+def _available_agents_stmt(postgres: bool, by_ids: bool, lock: bool) -> Select[Any]:
+    """Available agents' routing columns (profiles as JSON text); unlocked, with
+    their load per channel from correlated counts. Built once per shape."""
+    columns: list[Any] = [
+        _AGENTS.c.id, _AGENTS.c.idle_since, _AGENTS.c.capacity_shared,
+        cast(_AGENTS.c.skills, Text), cast(_AGENTS.c.languages, Text),
+        cast(_AGENTS.c.capacity, Text)]
+    if not lock:
+        columns += [
+            select(func.count()).where(
+                _CONTACTS.c.agent_id == _AGENTS.c.id, _CONTACTS.c.state.in_(_HELD_STATES),
+                _CONTACTS.c.channel == channel.value,
+            ).correlate(_AGENTS).scalar_subquery()
+            for channel in Channel
+        ]
+    stmt = select(*columns).where(_AGENTS.c.status == AgentStatus.AVAILABLE.value)
+    if by_ids:
+        stmt = stmt.where(any_of(_AGENTS.c.id, "ids", postgres))
+    if lock:
+        stmt = stmt.order_by(_AGENTS.c.id).with_for_update(skip_locked=True)
+    return stmt
+
+
+@functools.lru_cache(maxsize=4)
+def _load_stmt(postgres: bool) -> Select[Any]:
+    return (select(_CONTACTS.c.agent_id, _CONTACTS.c.channel, func.count())
+            .where(any_of(_CONTACTS.c.agent_id, "ids", postgres),
+                   _CONTACTS.c.state.in_(_HELD_STATES))
+            .group_by(_CONTACTS.c.agent_id, _CONTACTS.c.channel))
+
+
+@functools.lru_cache(maxsize=4)
+def _touch_idle_stmt(postgres: bool) -> Any:
+    return (update(_AGENTS).where(any_of(_AGENTS.c.id, "ids", postgres))
+            .values(idle_since=bindparam("now", type_=UTCDateTime())))
+
+
+@functools.lru_cache(maxsize=16)
+def _queued_stmt(postgres: bool, filtered: bool) -> Select[Any]:
+    stmt = select(ContactRow).where(ContactRow.state == ContactState.QUEUED.value)
+    if filtered:
+        stmt = stmt.where(any_of(ContactRow.channel, "channels", postgres),
+                          or_(any_of(ContactRow.queue_id, "queue_ids", postgres),
+                              any_of(ContactRow.target_agent_id, "reserved_for", postgres)))
+    return (stmt.order_by(ContactRow.priority.desc(), ContactRow.enqueued_at, ContactRow.id)
+            .limit(bindparam("limit")).with_for_update(skip_locked=True))
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@functools.lru_cache(maxsize=8192)
+def routing_profile(skills: str, languages: str, capacity: str) -> tuple[
+        Mapping[str, int], frozenset[str], Mapping[Channel, int]]:
+    """An agent's stored JSON (as text) -> skills, languages, capacity. Cached by the
+    text: profiles rarely change, and a routing pass reads every free agent."""
+    return (MappingProxyType(levels(json.loads(skills))),
+            frozenset(json.loads(languages) or []),
+            MappingProxyType({Channel(k): int(v)
+                              for k, v in (json.loads(capacity) or {}).items()}))
 
 
 def levels(raw: dict[str, Any] | None) -> dict[str, int]:
@@ -127,19 +222,14 @@ class ContactRepository:
         """Queued contacts in service order that no other server is routing now,
         optionally only on some channels and in some queues (plus any contact
         reserved for one of ``reserved_for``, whatever its queue)."""
-        stmt = select(ContactRow).where(ContactRow.state == ContactState.QUEUED.value)
-        if channels is not None:
-            stmt = stmt.where(ContactRow.channel.in_([c.value for c in channels]))
-        if queue_ids is not None:
-            stmt = stmt.where(or_(ContactRow.queue_id.in_(list(queue_ids)),
-                                  ContactRow.target_agent_id.in_(list(reserved_for))))
-        stmt = (
-            stmt
-            .order_by(ContactRow.priority.desc(), ContactRow.enqueued_at, ContactRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return [self._track(r) for r in self.session.scalars(stmt)]
+        if (channels is None) != (queue_ids is None):
+            raise ValueError("give both channels and queue_ids, or neither")
+        params: dict[str, Any] = {"limit": limit}
+        if channels is not None and queue_ids is not None:
+            params.update(channels=sorted(c.value for c in channels),
+                          queue_ids=list(queue_ids), reserved_for=list(reserved_for))
+        stmt = _queued_stmt(_is_postgres(self.session), channels is not None)
+        return [self._track(r) for r in self.session.scalars(stmt, params)]
 
     def lock_expired_offers(self, now: datetime, limit: int = 200) -> list[Contact]:
         stmt = (
@@ -266,48 +356,33 @@ class AgentRepository:
         statement), so it is authoritative: load only grows under the agent's lock.
         Reading it in the locking statement would use that statement's older
         snapshot and could miss an offer another server committed meanwhile."""
-        columns = [AgentRow.id, AgentRow.status, AgentRow.idle_since, AgentRow.skills,
-                   AgentRow.languages, AgentRow.capacity, AgentRow.capacity_shared]
-        if not lock:
-            columns += [
-                select(func.count()).where(
-                    ContactRow.agent_id == AgentRow.id,
-                    ContactRow.state.in_([s.value for s in HOLDS_CAPACITY]),
-                    ContactRow.channel == channel.value,
-                ).correlate(AgentRow).scalar_subquery().label(f"load_{channel.value}")
-                for channel in Channel
-            ]
-        stmt = select(*columns).where(AgentRow.status == AgentStatus.AVAILABLE.value)
-        if ids is not None:
-            stmt = stmt.where(AgentRow.id.in_(list(ids)))
+        stmt = _available_agents_stmt(_is_postgres(self.session), ids is not None, lock)
+        conn = self.session.connection()
+        rows = conn.execute(stmt, {"ids": list(ids)} if ids is not None else {}).all()
         if lock:
-            stmt = stmt.order_by(AgentRow.id).with_for_update(skip_locked=True)
-        rows = self.session.execute(stmt).all()
-        if lock:
-            loads = self._load_by_agent([r.id for r in rows])
+            loads = self._load_by_agent([r[0] for r in rows])
         else:
-            loads = {r.id: {ch: n for ch in Channel
-                            if (n := int(r._mapping[f"load_{ch.value}"]))} for r in rows}
-        return [
-            AgentSnapshot(id=r.id, status=AgentStatus(r.status), idle_since=r.idle_since,
-                          skills=levels(r.skills), languages=frozenset(r.languages or []),
-                          capacity={Channel(k): int(v) for k, v in (r.capacity or {}).items()},
-                          capacity_shared=bool(r.capacity_shared), load=loads.get(r.id, {}))
-            for r in rows
-        ]
+            loads = {r[0]: {ch: n for ch, n in zip(Channel, r[6:9], strict=True) if n}
+                     for r in rows}
+        snapshots = []
+        for agent_id, idle_since, shared, skills_json, languages_json, capacity_json, \
+                *_ in rows:
+            skills, languages, capacity = routing_profile(skills_json, languages_json,
+                                                          capacity_json)
+            snapshots.append(AgentSnapshot(
+                id=agent_id, status=AgentStatus.AVAILABLE, idle_since=idle_since,
+                skills=skills, languages=languages, capacity=capacity,
+                capacity_shared=bool(shared), load=loads.get(agent_id, {})))
+        return snapshots
 
     def _load_by_agent(self, agent_ids: Sequence[str]) -> dict[str, dict[Channel, int]]:
         """Contacts each agent holds (offered, active or in wrap-up), per channel."""
         if not agent_ids:
             return {}
-        stmt = (
-            select(ContactRow.agent_id, ContactRow.channel, func.count())
-            .where(ContactRow.agent_id.in_(agent_ids),
-                   ContactRow.state.in_([s.value for s in HOLDS_CAPACITY]))
-            .group_by(ContactRow.agent_id, ContactRow.channel)
-        )
+        stmt = _load_stmt(_is_postgres(self.session))
+        rows = self.session.connection().execute(stmt, {"ids": list(agent_ids)})
         load: dict[str, dict[Channel, int]] = {a: {} for a in agent_ids}
-        for agent_id, channel, count in self.session.execute(stmt):
+        for agent_id, channel, count in rows:
             load[agent_id][Channel(channel)] = count
         return load
 
@@ -329,10 +404,11 @@ class AgentRepository:
                 for r in rows]
 
     def touch_idle(self, agent_ids: Sequence[str], now: datetime) -> None:
-        """Send agents who were just given work to the back of the idle line."""
+        """Send agents who were just given work to the back of the idle line (a Core
+        statement: agent objects loaded in this unit of work are not refreshed)."""
         if agent_ids:
-            self.session.execute(update(AgentRow).where(AgentRow.id.in_(list(agent_ids)))
-                                 .values(idle_since=now))
+            self.session.connection().execute(_touch_idle_stmt(_is_postgres(self.session)),
+                                              {"ids": list(agent_ids), "now": now})
 
     def list_all(self) -> list[Agent]:
         rows = self.session.scalars(select(AgentRow).order_by(AgentRow.display_name, AgentRow.id))
