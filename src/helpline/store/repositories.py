@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    insert,
     or_,
     select,
     text,
@@ -590,7 +591,12 @@ class EventRepository:
         self.session = session
 
     def add_many(self, rows: Iterable[EventRow]) -> None:
-        self.session.add_all(list(rows))
+        """Append events with one Core INSERT (no ORM objects to flush and refresh)."""
+        values = [{"at": r.at, "type": r.type, "contact_id": r.contact_id,
+                   "agent_id": r.agent_id, "queue_id": r.queue_id, "data": r.data or {}}
+                  for r in rows]
+        if values:
+            self.session.execute(insert(EventRow.__table__), values)
 
     def query(self, *, since: datetime | None = None, until: datetime | None = None,
               contact_id: str | None = None, agent_id: str | None = None,
