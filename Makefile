@@ -26,6 +26,7 @@ test-unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/routing.py --quick
 	$(BIN)/python bench/chat_fanout.py --quick
+	$(BIN)/python bench/renewals.py --quick
 
 ## lint: ruff everywhere, mypy --strict on the domain
 lint: $(STAMP)

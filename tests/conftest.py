@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+import helpline.store.billing_tables  # noqa: F401  (its tables join Base.metadata)
 from helpline.services.context import ServiceContext
 from helpline.store.database import make_engine, make_session_factory
 from helpline.store.migrate import upgrade

@@ -10,6 +10,7 @@ import uvicorn
 from rich.console import Console
 
 from helpline.bootstrap import build
+from helpline.cli_billing import billing_app
 from helpline.domain.agents import Role
 from helpline.domain.channels import Channel
 from helpline.domain.errors import HelplineError
@@ -29,6 +30,7 @@ queues_app = typer.Typer(help="Queues: skills, timeouts, escalation, hours.",
                          no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(queues_app, name="queues")
+app.add_typer(billing_app, name="billing")
 console = Console(soft_wrap=True)
 
 
@@ -68,11 +70,13 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
          serve_app: Annotated[bool, typer.Option("--serve/--no-serve")] = True) -> None:
     """Migrate, seed demo data and serve, printing addresses and logins."""
     from helpline.services.demo_data import DEMO_PASSWORD, USERS, seed
+    from helpline.services.keys import document_key
 
     os.environ["HELPLINE_DEMO"] = "1"
     container = build(Settings())
     migrate.upgrade(container.engine)
-    seeded = seed(container.ctx)
+    seeded = seed(container.ctx,
+                  document_key=document_key(container.settings.secret_key))
     container.close()
     base = f"http://{host}:{port}"
     console.print(f"[bold]Helpline demo[/bold] ({'seeded' if seeded else 'data already there'};"

@@ -1,5 +1,6 @@
 """Demo data: three queues, operators with skills and languages, a supervisor,
-canned replies with the greeting and hold scripts of seed 004."""
+canned replies with the greeting and hold scripts of seed 004; subscribers and
+billing (``billing_demo``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from sqlalchemy import select
 
 from helpline.domain.agents import Role
 from helpline.services import accounts
+from helpline.services.billing_demo import seed_billing
 from helpline.services.context import ServiceContext
+from helpline.services.keys import document_key as derive_document_key
+from helpline.settings import DEMO_SECRET_KEY
 from helpline.store.tables import CannedReplyRow, QueueRow
 
 DEMO_PASSWORD = "demo12345"
@@ -82,8 +86,11 @@ CANNED = [
 ]
 
 
-def seed(ctx: ServiceContext, password: str = DEMO_PASSWORD) -> bool:
-    """Insert the demo data unless it is already there. Returns True if seeded."""
+def seed(ctx: ServiceContext, password: str = DEMO_PASSWORD,
+         document_key: bytes | None = None) -> bool:
+    """Insert the demo data unless it is already there. Returns True if seeded.
+    Subscribers and billing are seeded on their own (also into an older demo DB)."""
+    seed_billing(ctx, document_key or derive_document_key(DEMO_SECRET_KEY))
     with ctx.uow() as uow:
         if uow.session.scalars(select(QueueRow).limit(1)).first() is not None:
             return False

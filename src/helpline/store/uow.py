@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.events import Event, EventType
+from helpline.store.billing_repository import BillingRepository
 from helpline.store.repositories import (
     AgentRepository,
     CannedReplyRepository,
@@ -64,6 +65,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.tokens = TokenRepository(self.session)
         self.canned = CannedReplyRepository(self.session)
+        self.billing = BillingRepository(self.session)
         self._extra = []
         if self._autocommit:
             # every statement is its own transaction: for use cases that are one

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from helpline.bootstrap import Container, build
 from helpline.services import routing
 from helpline.settings import Settings
-from helpline.web import api, errors, pages, ws
+from helpline.web import api, errors, pages, provisioning_api, ws
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                        https_only=container.settings.secure_cookies, max_age=12 * 3600)
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(provisioning_api.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),

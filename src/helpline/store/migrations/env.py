@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import helpline.store.billing_tables  # noqa: F401  (registers its tables on Base)
 from helpline.store.tables import Base
 
 config = context.config

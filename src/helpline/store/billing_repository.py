@@ -1,0 +1,379 @@
+"""Billing repository: rows <-> the pure billing and subscriber domain; never commits.
+
+:meth:`BillingRepository.lock_account` takes the line row lock (``SELECT … FOR
+UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers) and
+loads only what one request needs: the line, its tariff and buckets, and — only when
+the request's idempotency key was already used — the ledger *suffix* starting at that
+entry (so ``Ledger.opening_minor`` = money before it, never negative). Usually no
+entry is loaded and ``opening_minor`` is the whole money balance.
+:meth:`save` writes the difference between the loaded and the new account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from helpline.domain.billing import (
+    Account,
+    Balances,
+    BillingMode,
+    BucketSource,
+    EntryKind,
+    Ledger,
+    LedgerEntry,
+    Line,
+    LineStatus,
+    PackageBucket,
+    RenewalReceipt,
+    Tariff,
+    Unit,
+)
+from helpline.domain.errors import Conflict, NotFound
+from helpline.domain.subscribers.customers import (
+    Contract,
+    ContractKind,
+    ContractStatus,
+    Customer,
+    DocumentType,
+    IdentityDocument,
+)
+from helpline.store.billing_tables import (
+    ContractRow,
+    CustomerRow,
+    LedgerEntryRow,
+    LineRow,
+    PackageBucketRow,
+    RenewalReceiptRow,
+    SelfServiceRequestRow,
+    TariffRow,
+)
+
+_TARIFF_FIELDS = (
+    "name", "monthly_fee_minor", "daily_fee_minor", "included_minutes", "included_sms",
+    "included_mb", "minute_rate_minor", "sms_rate_minor", "mb_rate_minor",
+    "renew_package_available",
+)
+
+
+@dataclass(frozen=True)
+class LockedAccount:
+    """An account loaded under its line lock, with the line's tariff."""
+
+    account: Account
+    tariff: Tariff
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """The first result stored for a self-service (channel, key)."""
+
+    msisdn: str
+    operation: str
+    outcome: str
+    result: dict[str, Any]
+
+
+# -- conversions ---------------------------------------------------------------------------
+def tariff_from_row(row: TariffRow) -> Tariff:
+    return Tariff(code=row.code, **{name: getattr(row, name) for name in _TARIFF_FIELDS})
+
+
+def line_from_row(row: LineRow) -> Line:
+    return Line(
+        msisdn=row.msisdn, tariff_code=row.tariff_code, period_start=row.period_start,
+        next_charge_date=row.next_charge_date, anchor_day=row.anchor_day,
+        billing_mode=BillingMode(row.billing_mode), status=LineStatus(row.status),
+        block_reason=row.block_reason, discount_percent=row.discount_percent,
+        services=frozenset(str(s) for s in row.services or ()),
+        unpaid_since=row.unpaid_since, last_renewed_at=row.last_renewed_at,
+    )
+
+
+def line_values(line: Line) -> dict[str, Any]:
+    """The ``lines`` columns the domain's :class:`Line` owns."""
+    return {
+        "tariff_code": line.tariff_code, "status": line.status.value,
+        "block_reason": line.block_reason, "billing_mode": line.billing_mode.value,
+        "period_start": line.period_start, "next_charge_date": line.next_charge_date,
+        "anchor_day": line.anchor_day, "discount_percent": line.discount_percent,
+        "services": sorted(line.services), "unpaid_since": line.unpaid_since,
+        "last_renewed_at": line.last_renewed_at,
+    }
+
+
+def entry_from_row(row: LedgerEntryRow) -> LedgerEntry:
+    return LedgerEntry(
+        idempotency_key=row.idempotency_key, kind=EntryKind(row.kind),
+        amount_minor=row.amount_minor, at=row.at, description=row.description,
+        period_start=row.period_start, period_end=row.period_end,
+        unit=Unit(row.unit) if row.unit else None, quantity=row.quantity,
+    )
+
+
+def _units_json(units: dict[Unit, int]) -> dict[str, Any]:
+    return {unit.value: amount for unit, amount in sorted(units.items())}
+
+
+def _units(raw: dict[str, Any] | None) -> dict[Unit, int]:
+    return {Unit(k): int(v) for k, v in (raw or {}).items()}
+
+
+def receipt_from_row(row: RenewalReceiptRow) -> RenewalReceipt:
+    return RenewalReceipt(
+        idempotency_key=row.idempotency_key, msisdn=row.msisdn, tariff_code=row.tariff_code,
+        fee_minor=row.fee_minor, renewed_at=row.renewed_at, period_start=row.period_start,
+        next_charge_date=row.next_charge_date, carried_over=_units(row.carried_over),
+        expired_carried_over=_units(row.expired_carried_over),
+    )
+
+
+def contract_from_row(row: ContractRow) -> Contract:
+    return Contract(
+        number=row.number, kind=ContractKind(row.kind), signed_on=row.signed_on,
+        status=ContractStatus(row.status), termination_requested_on=row.termination_requested_on,
+        ends_on=row.ends_on, closed_on=row.closed_on,
+    )
+
+
+def _contract_values(contract: Contract) -> dict[str, Any]:
+    return {
+        "kind": contract.kind.value, "status": contract.status.value,
+        "signed_on": contract.signed_on,
+        "termination_requested_on": contract.termination_requested_on,
+        "ends_on": contract.ends_on, "closed_on": contract.closed_on,
+    }
+
+
+class BillingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- tariffs ------------------------------------------------------------------------
+    def add_tariff(self, tariff: Tariff, now: datetime) -> None:
+        if self.session.get(TariffRow, tariff.code) is not None:
+            raise Conflict("tariff already exists", code=tariff.code)
+        values = {name: getattr(tariff, name) for name in _TARIFF_FIELDS}
+        self.session.add(TariffRow(code=tariff.code, created_at=now, **values))
+
+    def tariff(self, code: str) -> Tariff:
+        row = self.session.get(TariffRow, code)
+        if row is None:
+            raise NotFound("no such tariff", code=code)
+        return tariff_from_row(row)
+
+    def tariffs(self) -> list[Tariff]:
+        rows = self.session.scalars(select(TariffRow).order_by(TariffRow.code))
+        return [tariff_from_row(r) for r in rows]
+
+    # -- customers and contracts --------------------------------------------------------------
+    def add_customer(self, customer: Customer, now: datetime) -> None:
+        self.session.add(CustomerRow(
+            id=customer.id, full_name=customer.full_name,
+            document_type=customer.document.type.value,
+            document_masked=customer.document.masked,
+            document_hash=customer.document.lookup_hash, created_at=now,
+        ))
+        self.session.flush()
+        for contract in customer.contracts:
+            self.add_contract(customer.id, contract)
+
+    def add_contract(self, customer_id: str, contract: Contract) -> None:
+        if self.session.get(ContractRow, contract.number) is not None:
+            raise Conflict("contract number already exists", contract=contract.number)
+        self.session.add(ContractRow(number=contract.number, customer_id=customer_id,
+                                     **_contract_values(contract)))
+
+    def save_contract(self, contract: Contract) -> None:
+        self.session.execute(update(ContractRow).where(ContractRow.number == contract.number)
+                             .values(**_contract_values(contract)))
+
+    def customer(self, customer_id: str) -> Customer:
+        row = self.session.get(CustomerRow, customer_id)
+        if row is None:
+            raise NotFound("no such customer", customer_id=customer_id)
+        contracts = self.session.scalars(select(ContractRow).where(
+            ContractRow.customer_id == customer_id).order_by(ContractRow.number))
+        document = IdentityDocument(DocumentType(row.document_type), row.document_masked,
+                                    row.document_hash)
+        return Customer(id=row.id, full_name=row.full_name, document=document,
+                        contracts=[contract_from_row(c) for c in contracts])
+
+    def customers_by_document(self, document_hash: str) -> list[str]:
+        return list(self.session.scalars(select(CustomerRow.id).where(
+            CustomerRow.document_hash == document_hash).order_by(CustomerRow.id)))
+
+    # -- lines --------------------------------------------------------------------------------
+    def add_line(self, line: Line, *, customer_id: str, registered_on: date, now: datetime,
+                 contract_number: str | None = None, puk_code: str = "") -> None:
+        if self.session.get(LineRow, line.msisdn) is not None:
+            raise Conflict("line already exists", msisdn=line.msisdn)
+        self.session.add(LineRow(
+            msisdn=line.msisdn, customer_id=customer_id, contract_number=contract_number,
+            money_minor=0, puk_code=puk_code, registered_on=registered_on, created_at=now,
+            **line_values(line),
+        ))
+        self.session.flush()
+
+    def line_row(self, msisdn: str) -> LineRow:
+        row = self.session.get(LineRow, msisdn)
+        if row is None:
+            raise NotFound("no such line", msisdn=msisdn)
+        return row
+
+    def lines_of_customer(self, customer_id: str) -> list[str]:
+        return list(self.session.scalars(select(LineRow.msisdn).where(
+            LineRow.customer_id == customer_id).order_by(LineRow.msisdn)))
+
+    def lines_on_same_document(self, msisdn: str) -> list[str]:
+        """Every line whose customer has the same document hash as ``msisdn``'s customer
+        (two customer records on one passport count together)."""
+        doc = (select(CustomerRow.document_hash).join(LineRow, LineRow.customer_id
+                                                      == CustomerRow.id)
+               .where(LineRow.msisdn == msisdn).scalar_subquery())
+        stmt = (select(LineRow.msisdn).join(CustomerRow, LineRow.customer_id == CustomerRow.id)
+                .where(CustomerRow.document_hash == doc).order_by(LineRow.msisdn))
+        found = list(self.session.scalars(stmt))
+        if not found:
+            self.line_row(msisdn)  # raises NotFound
+        return found
+
+    def due_lines(self, on: date) -> list[str]:
+        """Lines the nightly run of ``on`` must look at: active and due, or with an
+        unpaid-period mark that the run clears."""
+        stmt = select(LineRow.msisdn).where(
+            ((LineRow.status == LineStatus.ACTIVE.value) & (LineRow.next_charge_date <= on))
+            | (LineRow.unpaid_since < on)
+        ).order_by(LineRow.msisdn)
+        return list(self.session.scalars(stmt))
+
+    # -- accounts -----------------------------------------------------------------------------
+    def lock_account(self, msisdn: str, *, ledger_keys: Collection[str] = (),
+                     receipt_keys: Collection[str] = (), lock: bool = True) -> LockedAccount:
+        """The account of ``msisdn`` under a row lock (see the module docstring).
+
+        ``ledger_keys`` / ``receipt_keys``: idempotency keys the request may replay.
+        """
+        stmt = (select(LineRow, TariffRow).join(TariffRow, LineRow.tariff_code == TariffRow.code)
+                .where(LineRow.msisdn == msisdn))
+        if lock:
+            stmt = stmt.with_for_update(of=LineRow)
+        found = self.session.execute(stmt).first()
+        if found is None:
+            raise NotFound("no such line", msisdn=msisdn)
+        row, tariff_row = found
+        entries = self._ledger_suffix(msisdn, ledger_keys) if ledger_keys else []
+        opening = row.money_minor - sum(e.amount_minor for e in entries)
+        receipts: dict[str, RenewalReceipt] = {}
+        if receipt_keys:
+            receipts = {r.idempotency_key: receipt_from_row(r) for r in self.session.scalars(
+                select(RenewalReceiptRow).where(
+                    RenewalReceiptRow.msisdn == msisdn,
+                    RenewalReceiptRow.idempotency_key.in_(list(receipt_keys))))}
+        account = Account(
+            line=line_from_row(row),
+            balances=Balances(row.money_minor, self._buckets(msisdn)),
+            ledger=Ledger(tuple(entries), opening),
+            receipts=receipts,
+        )
+        return LockedAccount(account, tariff_from_row(tariff_row), row.customer_id)
+
+    def _ledger_suffix(self, msisdn: str, keys: Collection[str]) -> list[LedgerEntry]:
+        first = (select(func.min(LedgerEntryRow.id))
+                 .where(LedgerEntryRow.msisdn == msisdn,
+                        LedgerEntryRow.idempotency_key.in_(list(keys)))
+                 .scalar_subquery())
+        rows = self.session.scalars(select(LedgerEntryRow).where(
+            LedgerEntryRow.msisdn == msisdn, LedgerEntryRow.id >= first
+        ).order_by(LedgerEntryRow.id))
+        return [entry_from_row(r) for r in rows]
+
+    def _buckets(self, msisdn: str) -> tuple[PackageBucket, ...]:
+        rows = self.session.scalars(select(PackageBucketRow).where(
+            PackageBucketRow.msisdn == msisdn).order_by(PackageBucketRow.position))
+        return tuple(PackageBucket(Unit(r.unit), BucketSource(r.source), r.amount, r.expires_on)
+                     for r in rows)
+
+    def save(self, before: Account, after: Account) -> list[LedgerEntry]:
+        """Write what changed from ``before`` (as loaded) to ``after``; returns the new
+        ledger entries. Entries are only ever inserted."""
+        msisdn = before.line.msisdn
+        if after.line.msisdn != msisdn:
+            raise Conflict("an account cannot change its number", msisdn=msisdn)
+        old = before.ledger.entries
+        new = after.ledger.entries[len(old):]
+        if after.ledger.entries[:len(old)] != old:
+            raise Conflict("ledger entries are append-only", msisdn=msisdn)
+        changed = {k: v for k, v in line_values(after.line).items()
+                   if line_values(before.line)[k] != v}
+        if after.money_minor != before.money_minor:
+            changed["money_minor"] = after.money_minor
+        if changed:
+            self.session.execute(update(LineRow).where(LineRow.msisdn == msisdn)
+                                 .values(**changed))
+        if after.balances.buckets != before.balances.buckets:
+            self._replace_buckets(msisdn, after.balances.buckets)
+        if new:
+            self.session.execute(insert(LedgerEntryRow), [
+                {"msisdn": msisdn, "idempotency_key": e.idempotency_key, "kind": e.kind.value,
+                 "amount_minor": e.amount_minor, "at": e.at, "description": e.description,
+                 "period_start": e.period_start, "period_end": e.period_end,
+                 "unit": e.unit.value if e.unit else None, "quantity": e.quantity}
+                for e in new])
+        receipts = [r for k, r in after.receipts.items() if k not in before.receipts]
+        if receipts:
+            self.session.execute(insert(RenewalReceiptRow), [
+                {"msisdn": msisdn, "idempotency_key": r.idempotency_key,
+                 "tariff_code": r.tariff_code, "fee_minor": r.fee_minor,
+                 "renewed_at": r.renewed_at, "period_start": r.period_start,
+                 "next_charge_date": r.next_charge_date,
+                 "carried_over": _units_json(r.carried_over),
+                 "expired_carried_over": _units_json(r.expired_carried_over)}
+                for r in receipts])
+        return list(new)
+
+    def _replace_buckets(self, msisdn: str, buckets: Sequence[PackageBucket]) -> None:
+        self.session.execute(delete(PackageBucketRow).where(PackageBucketRow.msisdn == msisdn))
+        if buckets:
+            self.session.execute(insert(PackageBucketRow), [
+                {"msisdn": msisdn, "position": i, "unit": b.unit.value,
+                 "source": b.source.value, "amount": b.amount, "expires_on": b.expires_on}
+                for i, b in enumerate(buckets)])
+
+    # -- reading the ledger -------------------------------------------------------------------
+    def ledger_page(self, msisdn: str, *, limit: int,
+                    before_id: int | None = None) -> list[tuple[int, LedgerEntry]]:
+        """Newest first, at most ``limit`` entries with an id below ``before_id``."""
+        stmt = select(LedgerEntryRow).where(LedgerEntryRow.msisdn == msisdn)
+        if before_id is not None:
+            stmt = stmt.where(LedgerEntryRow.id < before_id)
+        rows = self.session.scalars(stmt.order_by(LedgerEntryRow.id.desc()).limit(limit))
+        return [(r.id, entry_from_row(r)) for r in rows]
+
+    def ledger_sum(self, msisdn: str) -> int:
+        total = self.session.scalar(select(func.coalesce(func.sum(LedgerEntryRow.amount_minor),
+                                                         0)).where(LedgerEntryRow.msisdn == msisdn))
+        return int(total or 0)
+
+    # -- self-service request results -----------------------------------------------------------
+    def stored_request(self, channel: str, key: str) -> StoredRequest | None:
+        row = self.session.execute(select(
+            SelfServiceRequestRow.msisdn, SelfServiceRequestRow.operation,
+            SelfServiceRequestRow.outcome, SelfServiceRequestRow.result,
+        ).where(SelfServiceRequestRow.channel == channel,
+                SelfServiceRequestRow.idempotency_key == key)).first()
+        if row is None:
+            return None
+        return StoredRequest(row.msisdn, row.operation, row.outcome, dict(row.result or {}))
+
+    def store_request(self, *, channel: str, key: str, msisdn: str, operation: str,
+                      outcome: str, result: dict[str, Any], now: datetime) -> None:
+        self.session.execute(insert(SelfServiceRequestRow).values(
+            channel=channel, idempotency_key=key, msisdn=msisdn, operation=operation,
+            outcome=outcome, result=result, created_at=now))
