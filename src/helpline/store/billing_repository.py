@@ -11,12 +11,16 @@ entry is loaded and ``opening_minor`` is the whole money balance.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+import psycopg
+from psycopg.types.json import Json
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
 
 from helpline.domain.billing import (
@@ -34,6 +38,7 @@ from helpline.domain.billing import (
     Tariff,
     Unit,
 )
+from helpline.domain.clock import check_aware
 from helpline.domain.errors import Conflict, NotFound
 from helpline.domain.subscribers.customers import (
     Contract,
@@ -151,29 +156,131 @@ def _contract_values(contract: Contract) -> dict[str, Any]:
     }
 
 
+# -- prebuilt statements of the hot path (built once; bound parameters only) --------------
+_LINES = LineRow.__table__
+_TARIFFS = TariffRow.__table__
+_BUCKETS = PackageBucketRow.__table__
+_LEDGER = LedgerEntryRow.__table__
+_RECEIPTS = RenewalReceiptRow.__table__
+_REQUESTS = SelfServiceRequestRow.__table__
+
+
+@functools.lru_cache(maxsize=2)
+def _account_stmt(lock: bool) -> Select[Any]:
+    stmt = (select(_LINES, *[_TARIFFS.c[name] for name in ("code", *_TARIFF_FIELDS)])
+            .join_from(_LINES, _TARIFFS, _LINES.c.tariff_code == _TARIFFS.c.code)
+            .where(_LINES.c.msisdn == bindparam("msisdn")))
+    return stmt.with_for_update(of=_LINES) if lock else stmt
+
+
+_BUCKETS_STMT = (select(_BUCKETS.c.unit, _BUCKETS.c.source, _BUCKETS.c.amount,
+                        _BUCKETS.c.expires_on)
+                 .where(_BUCKETS.c.msisdn == bindparam("msisdn"))
+                 .order_by(_BUCKETS.c.position))
+_REQUEST_STMT = (select(_REQUESTS.c.msisdn, _REQUESTS.c.operation, _REQUESTS.c.outcome,
+                        _REQUESTS.c.result)
+                 .where(_REQUESTS.c.channel == bindparam("channel"),
+                        _REQUESTS.c.idempotency_key == bindparam("key")))
+_DELETE_BUCKETS = delete(_BUCKETS).where(_BUCKETS.c.msisdn == bindparam("msisdn"))
+
+
+def _insert(table: Any, columns: Sequence[str]) -> Any:
+    return insert(table).values({name: bindparam(name) for name in columns})
+
+
+_INSERT_BUCKETS = _insert(_BUCKETS, ("msisdn", "position", "unit", "source", "amount",
+                                     "expires_on"))
+_INSERT_LEDGER = _insert(_LEDGER, ("msisdn", "idempotency_key", "kind", "amount_minor", "at",
+                                   "description", "period_start", "period_end", "unit",
+                                   "quantity"))
+_INSERT_RECEIPTS = _insert(_RECEIPTS, ("msisdn", "idempotency_key", "tariff_code", "fee_minor",
+                                       "renewed_at", "period_start", "next_charge_date",
+                                       "carried_over", "expired_carried_over"))
+_INSERT_REQUEST = _insert(_REQUESTS, ("channel", "idempotency_key", "msisdn", "operation",
+                                      "outcome", "result", "created_at"))
+
+
+_JSON_COLUMNS = frozenset({"services", "carried_over", "expired_carried_over", "result"})
+
+
+@functools.lru_cache(maxsize=128)
+def _postgres_sql(stmt: Any) -> str:
+    """The statement as psycopg SQL text (``%(name)s`` parameters), compiled once."""
+    return str(stmt.compile(dialect=postgresql_psycopg.dialect()))
+
+
+def _driver_value(name: str, value: Any) -> Any:
+    """What SQLAlchemy's column types would bind, for the raw driver path."""
+    if name in _JSON_COLUMNS:
+        return Json(value)
+    if isinstance(value, datetime):
+        check_aware(value, name)
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def _update_line_stmt(columns: tuple[str, ...]) -> Any:
+    """``UPDATE lines SET <columns> WHERE msisdn = :msisdn_key``, one per column set."""
+    return (update(_LINES).where(_LINES.c.msisdn == bindparam("msisdn_key"))
+            .values({name: bindparam(name) for name in columns}))
+
+
 class BillingRepository:
+    """Writes of the account hot path (:meth:`save`, :meth:`store_request`) are queued
+    and sent by :meth:`flush` — which the unit of work calls before it commits, and
+    every read calls first — in one round trip on PostgreSQL (psycopg pipeline)."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._pending: list[tuple[Any, list[dict[str, Any]]]] = []
+
+    def _write(self, stmt: Any, rows: list[dict[str, Any]]) -> None:
+        self._pending.append((stmt, rows))
+
+    def flush(self) -> None:
+        """Send the queued writes (in order)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self.session.flush()  # rows added through the session go first
+        conn = self.session.connection()
+        if conn.dialect.name != "postgresql":
+            for stmt, rows in pending:
+                conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+            return
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        with driver.pipeline(), driver.cursor() as cursor:
+            for stmt, rows in pending:
+                params = [{k: _driver_value(k, v) for k, v in row.items()} for row in rows]
+                if len(params) == 1:
+                    cursor.execute(_postgres_sql(stmt), params[0], prepare=True)
+                else:
+                    cursor.executemany(_postgres_sql(stmt), params)
 
     # -- tariffs ------------------------------------------------------------------------
     def add_tariff(self, tariff: Tariff, now: datetime) -> None:
+        self.flush()
         if self.session.get(TariffRow, tariff.code) is not None:
             raise Conflict("tariff already exists", code=tariff.code)
         values = {name: getattr(tariff, name) for name in _TARIFF_FIELDS}
         self.session.add(TariffRow(code=tariff.code, created_at=now, **values))
 
     def tariff(self, code: str) -> Tariff:
+        self.flush()
         row = self.session.get(TariffRow, code)
         if row is None:
             raise NotFound("no such tariff", code=code)
         return tariff_from_row(row)
 
     def tariffs(self) -> list[Tariff]:
+        self.flush()
         rows = self.session.scalars(select(TariffRow).order_by(TariffRow.code))
         return [tariff_from_row(r) for r in rows]
 
     # -- customers and contracts --------------------------------------------------------------
     def add_customer(self, customer: Customer, now: datetime) -> None:
+        self.flush()
         self.session.add(CustomerRow(
             id=customer.id, full_name=customer.full_name,
             document_type=customer.document.type.value,
@@ -185,16 +292,19 @@ class BillingRepository:
             self.add_contract(customer.id, contract)
 
     def add_contract(self, customer_id: str, contract: Contract) -> None:
+        self.flush()
         if self.session.get(ContractRow, contract.number) is not None:
             raise Conflict("contract number already exists", contract=contract.number)
         self.session.add(ContractRow(number=contract.number, customer_id=customer_id,
                                      **_contract_values(contract)))
 
     def save_contract(self, contract: Contract) -> None:
+        self.flush()
         self.session.execute(update(ContractRow).where(ContractRow.number == contract.number)
                              .values(**_contract_values(contract)))
 
     def customer(self, customer_id: str) -> Customer:
+        self.flush()
         row = self.session.get(CustomerRow, customer_id)
         if row is None:
             raise NotFound("no such customer", customer_id=customer_id)
@@ -206,12 +316,14 @@ class BillingRepository:
                         contracts=[contract_from_row(c) for c in contracts])
 
     def customers_by_document(self, document_hash: str) -> list[str]:
+        self.flush()
         return list(self.session.scalars(select(CustomerRow.id).where(
             CustomerRow.document_hash == document_hash).order_by(CustomerRow.id)))
 
     # -- lines --------------------------------------------------------------------------------
     def add_line(self, line: Line, *, customer_id: str, registered_on: date, now: datetime,
                  contract_number: str | None = None, puk_code: str = "") -> None:
+        self.flush()
         if self.session.get(LineRow, line.msisdn) is not None:
             raise Conflict("line already exists", msisdn=line.msisdn)
         self.session.add(LineRow(
@@ -222,18 +334,21 @@ class BillingRepository:
         self.session.flush()
 
     def line_row(self, msisdn: str) -> LineRow:
+        self.flush()
         row = self.session.get(LineRow, msisdn)
         if row is None:
             raise NotFound("no such line", msisdn=msisdn)
         return row
 
     def lines_of_customer(self, customer_id: str) -> list[str]:
+        self.flush()
         return list(self.session.scalars(select(LineRow.msisdn).where(
             LineRow.customer_id == customer_id).order_by(LineRow.msisdn)))
 
     def lines_on_same_document(self, msisdn: str) -> list[str]:
         """Every line whose customer has the same document hash as ``msisdn``'s customer
         (two customer records on one passport count together)."""
+        self.flush()
         doc = (select(CustomerRow.document_hash).join(LineRow, LineRow.customer_id
                                                       == CustomerRow.id)
                .where(LineRow.msisdn == msisdn).scalar_subquery())
@@ -247,6 +362,7 @@ class BillingRepository:
     def due_lines(self, on: date) -> list[str]:
         """Lines the nightly run of ``on`` must look at: active and due, or with an
         unpaid-period mark that the run clears."""
+        self.flush()
         stmt = select(LineRow.msisdn).where(
             ((LineRow.status == LineStatus.ACTIVE.value) & (LineRow.next_charge_date <= on))
             | (LineRow.unpaid_since < on)
@@ -260,14 +376,11 @@ class BillingRepository:
 
         ``ledger_keys`` / ``receipt_keys``: idempotency keys the request may replay.
         """
-        stmt = (select(LineRow, TariffRow).join(TariffRow, LineRow.tariff_code == TariffRow.code)
-                .where(LineRow.msisdn == msisdn))
-        if lock:
-            stmt = stmt.with_for_update(of=LineRow)
-        found = self.session.execute(stmt).first()
-        if found is None:
+        self.flush()
+        conn = self.session.connection()
+        row = conn.execute(_account_stmt(lock), {"msisdn": msisdn}).first()
+        if row is None:
             raise NotFound("no such line", msisdn=msisdn)
-        row, tariff_row = found
         entries = self._ledger_suffix(msisdn, ledger_keys) if ledger_keys else []
         opening = row.money_minor - sum(e.amount_minor for e in entries)
         receipts: dict[str, RenewalReceipt] = {}
@@ -282,7 +395,7 @@ class BillingRepository:
             ledger=Ledger(tuple(entries), opening),
             receipts=receipts,
         )
-        return LockedAccount(account, tariff_from_row(tariff_row), row.customer_id)
+        return LockedAccount(account, tariff_from_row(row), row.customer_id)
 
     def _ledger_suffix(self, msisdn: str, keys: Collection[str]) -> list[LedgerEntry]:
         first = (select(func.min(LedgerEntryRow.id))
@@ -295,10 +408,9 @@ class BillingRepository:
         return [entry_from_row(r) for r in rows]
 
     def _buckets(self, msisdn: str) -> tuple[PackageBucket, ...]:
-        rows = self.session.scalars(select(PackageBucketRow).where(
-            PackageBucketRow.msisdn == msisdn).order_by(PackageBucketRow.position))
-        return tuple(PackageBucket(Unit(r.unit), BucketSource(r.source), r.amount, r.expires_on)
-                     for r in rows)
+        rows = self.session.connection().execute(_BUCKETS_STMT, {"msisdn": msisdn})
+        return tuple(PackageBucket(Unit(unit), BucketSource(source), amount, expires_on)
+                     for unit, source, amount, expires_on in rows)
 
     def save(self, before: Account, after: Account) -> list[LedgerEntry]:
         """Write what changed from ``before`` (as loaded) to ``after``; returns the new
@@ -310,17 +422,17 @@ class BillingRepository:
         new = after.ledger.entries[len(old):]
         if after.ledger.entries[:len(old)] != old:
             raise Conflict("ledger entries are append-only", msisdn=msisdn)
-        changed = {k: v for k, v in line_values(after.line).items()
-                   if line_values(before.line)[k] != v}
+        old_values = line_values(before.line)
+        changed = {k: v for k, v in line_values(after.line).items() if old_values[k] != v}
         if after.money_minor != before.money_minor:
             changed["money_minor"] = after.money_minor
         if changed:
-            self.session.execute(update(LineRow).where(LineRow.msisdn == msisdn)
-                                 .values(**changed))
+            self._write(_update_line_stmt(tuple(sorted(changed))),
+                        [{**changed, "msisdn_key": msisdn}])
         if after.balances.buckets != before.balances.buckets:
             self._replace_buckets(msisdn, after.balances.buckets)
         if new:
-            self.session.execute(insert(LedgerEntryRow), [
+            self._write(_INSERT_LEDGER, [
                 {"msisdn": msisdn, "idempotency_key": e.idempotency_key, "kind": e.kind.value,
                  "amount_minor": e.amount_minor, "at": e.at, "description": e.description,
                  "period_start": e.period_start, "period_end": e.period_end,
@@ -328,7 +440,7 @@ class BillingRepository:
                 for e in new])
         receipts = [r for k, r in after.receipts.items() if k not in before.receipts]
         if receipts:
-            self.session.execute(insert(RenewalReceiptRow), [
+            self._write(_INSERT_RECEIPTS, [
                 {"msisdn": msisdn, "idempotency_key": r.idempotency_key,
                  "tariff_code": r.tariff_code, "fee_minor": r.fee_minor,
                  "renewed_at": r.renewed_at, "period_start": r.period_start,
@@ -339,9 +451,9 @@ class BillingRepository:
         return list(new)
 
     def _replace_buckets(self, msisdn: str, buckets: Sequence[PackageBucket]) -> None:
-        self.session.execute(delete(PackageBucketRow).where(PackageBucketRow.msisdn == msisdn))
+        self._write(_DELETE_BUCKETS, [{"msisdn": msisdn}])
         if buckets:
-            self.session.execute(insert(PackageBucketRow), [
+            self._write(_INSERT_BUCKETS, [
                 {"msisdn": msisdn, "position": i, "unit": b.unit.value,
                  "source": b.source.value, "amount": b.amount, "expires_on": b.expires_on}
                 for i, b in enumerate(buckets)])
@@ -350,6 +462,7 @@ class BillingRepository:
     def ledger_page(self, msisdn: str, *, limit: int,
                     before_id: int | None = None) -> list[tuple[int, LedgerEntry]]:
         """Newest first, at most ``limit`` entries with an id below ``before_id``."""
+        self.flush()
         stmt = select(LedgerEntryRow).where(LedgerEntryRow.msisdn == msisdn)
         if before_id is not None:
             stmt = stmt.where(LedgerEntryRow.id < before_id)
@@ -357,23 +470,22 @@ class BillingRepository:
         return [(r.id, entry_from_row(r)) for r in rows]
 
     def ledger_sum(self, msisdn: str) -> int:
+        self.flush()
         total = self.session.scalar(select(func.coalesce(func.sum(LedgerEntryRow.amount_minor),
                                                          0)).where(LedgerEntryRow.msisdn == msisdn))
         return int(total or 0)
 
     # -- self-service request results -----------------------------------------------------------
     def stored_request(self, channel: str, key: str) -> StoredRequest | None:
-        row = self.session.execute(select(
-            SelfServiceRequestRow.msisdn, SelfServiceRequestRow.operation,
-            SelfServiceRequestRow.outcome, SelfServiceRequestRow.result,
-        ).where(SelfServiceRequestRow.channel == channel,
-                SelfServiceRequestRow.idempotency_key == key)).first()
+        self.flush()
+        row = self.session.connection().execute(
+            _REQUEST_STMT, {"channel": channel, "key": key}).first()
         if row is None:
             return None
         return StoredRequest(row.msisdn, row.operation, row.outcome, dict(row.result or {}))
 
     def store_request(self, *, channel: str, key: str, msisdn: str, operation: str,
                       outcome: str, result: dict[str, Any], now: datetime) -> None:
-        self.session.execute(insert(SelfServiceRequestRow).values(
-            channel=channel, idempotency_key=key, msisdn=msisdn, operation=operation,
-            outcome=outcome, result=result, created_at=now))
+        self._write(_INSERT_REQUEST, [{
+            "channel": channel, "idempotency_key": key, "msisdn": msisdn,
+            "operation": operation, "outcome": outcome, "result": result, "created_at": now}])

@@ -106,6 +106,7 @@ class UnitOfWork:
         payloads = [event_payload(e) for e in events
                     if e.type not in UNPUBLISHED_EVENTS] + self._extra
         self._extra = []
+        self.billing.flush()
         if self._publish_in_transaction is not None and payloads:
             # e.g. PostgreSQL NOTIFY: delivered by the server only if this commits
             self._publish_in_transaction(self.session, payloads)
