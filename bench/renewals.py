@@ -4,11 +4,12 @@ Setup (untimed), in a fresh database removed at the end: one tariff (500.00/mont
 with "renew package"), one customer, L lines opened today with enough money for
 every renewal they will get (top-up + the opening night's charge, via the services).
 
-Timed: T threads call ``billing.renew(ctx, msisdn, channel="api", idempotency_key=…,
+Timed: P processes (``--processes``, default 1; like app servers) of T threads call
+``billing.renew(ctx, msisdn, channel="api", idempotency_key=…,
 confirmed=True)``, each on its own lines, every call with a new key, R renewals in
 all: renewals/s = R / wall time; p50/p99 per call.
 
-Baseline (same DB, same thread count, same number of statements, on L other lines):
+Baseline (same DB, P x T threads in one process, same number of statements, on L other lines):
 a bare autocommitted ``UPDATE lines SET money_minor = money_minor - 50000 WHERE
 msisdn = %s`` loop over psycopg. Ratio = helpline renewals/s ÷ baseline updates/s.
 
@@ -21,6 +22,7 @@ Usage: python bench/renewals.py [--quick] [--json] [--threads N] [--renewals N]
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import threading
@@ -109,14 +111,51 @@ def _plan(lines: list[str], threads: int, per_line: int) -> list[list[str]]:
 
 
 def run_service(ctx: ServiceContext, lines: list[str], threads: int,
-                per_line: int) -> tuple[float, list[float]]:
+                per_line: int, prefix: str = "") -> tuple[float, list[float]]:
     def call(worker: int, msisdn: str, n: int) -> None:
-        result = billing.renew(ctx, msisdn, channel="api", idempotency_key=f"w{worker}-{n}",
-                               confirmed=True)
+        result = billing.renew(ctx, msisdn, channel="api",
+                               idempotency_key=f"{prefix}w{worker}-{n}", confirmed=True)
         if not result.renewed:
             raise AssertionError(f"renewal refused: {result.refusal}")
 
     return _threads(_plan(lines, threads, per_line), call)
+
+
+def _service_process(url: str, lines: list[str], threads: int, per_line: int, worker: int,
+                     go: Any, results: Any) -> None:
+    """One app-server-like process: its own engine and pool, ``threads`` threads."""
+    engine, ctx = context_for(url)
+    try:
+        if not go.wait(120):
+            raise RuntimeError("never told to start")
+        started = time.time()
+        wall, latencies = run_service(ctx, lines, threads, per_line, prefix=f"p{worker}")
+        results.put((started, started + wall, latencies))
+    finally:
+        engine.dispose()
+
+
+def run_processes(url: str, lines: list[str], processes: int, threads: int,
+                  per_line: int) -> tuple[float, list[float]]:
+    """The service in ``processes`` processes (as several app servers would run it),
+    each on its own share of the lines; wall = first start to last finish."""
+    context = multiprocessing.get_context("spawn")
+    go, results = context.Event(), context.Queue()
+    workers = [context.Process(target=_service_process,
+                               args=(url, lines[i::processes], threads, per_line, i, go,
+                                     results))
+               for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    time.sleep(3.0)  # imports and engines ready
+    go.set()
+    outcomes = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    if any(w.exitcode != 0 for w in workers):
+        raise RuntimeError("a benchmark process failed")
+    wall = max(end for _, end, _ in outcomes) - min(start for start, _, _ in outcomes)
+    return wall, [x for _, _, lat in outcomes for x in lat]
 
 
 def run_raw(url: str, lines: list[str], threads: int,
@@ -154,11 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small run (CI smoke)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4, help="threads per process")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="service processes (like app servers on one database)")
     parser.add_argument("--renewals", type=int, default=None, help="total renewals")
     args = parser.parse_args(argv)
     total = args.renewals or (400 if args.quick else 4000)
-    lines_count = max(args.threads, min(200, total // 10))
+    workers = args.threads * args.processes
+    lines_count = max(workers, min(200, total // 10))
     per_line = -(-total // lines_count)
     total = per_line * lines_count
     reason = pg_unavailable_reason()
@@ -171,9 +213,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _log(f"setup: {2 * lines_count} lines ...")
             service_lines, raw_lines = setup(ctx, lines_count, per_line)
-            _log(f"timed: {total} renewals on {lines_count} lines, {args.threads} threads")
-            wall, latencies = run_service(ctx, service_lines, args.threads, per_line)
-            raw_wall, raw_latencies = run_raw(url, raw_lines, args.threads, per_line)
+            _log(f"timed: {total} renewals on {lines_count} lines, {args.processes} "
+                 f"process(es) x {args.threads} threads")
+            if args.processes == 1:
+                wall, latencies = run_service(ctx, service_lines, args.threads, per_line)
+            else:
+                wall, latencies = run_processes(url, service_lines, args.processes,
+                                                args.threads, per_line)
+            raw_wall, raw_latencies = run_raw(url, raw_lines, workers, per_line)
             checks = verify(engine, service_lines, total)
         finally:
             engine.dispose()
@@ -181,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {
         "benchmark": "renewals", "run_date": RUN_DATE, "db": "postgres",
         "renewals": total, "lines": lines_count, "threads": args.threads,
+        "processes": args.processes,
         "renewals_per_s": round(per_second, 1), "raw_updates_per_s": round(raw_per_second, 1),
         "ratio_to_raw": ratio(per_second, raw_per_second),
         "target_per_s": TARGET_PER_SECOND, "target_met": per_second >= TARGET_PER_SECOND,

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
@@ -167,7 +168,12 @@ _REQUESTS = SelfServiceRequestRow.__table__
 
 @functools.lru_cache(maxsize=2)
 def _account_stmt(lock: bool) -> Select[Any]:
-    stmt = (select(_LINES, *[_TARIFFS.c[name] for name in ("code", *_TARIFF_FIELDS)])
+    line_columns = ("msisdn", "customer_id", "tariff_code", "status", "block_reason",
+                    "billing_mode", "period_start", "next_charge_date", "anchor_day",
+                    "discount_percent", "services", "unpaid_since", "last_renewed_at",
+                    "money_minor")
+    stmt = (select(*[_LINES.c[name] for name in line_columns],
+                   *[_TARIFFS.c[name] for name in ("code", *_TARIFF_FIELDS)])
             .join_from(_LINES, _TARIFFS, _LINES.c.tariff_code == _TARIFFS.c.code)
             .where(_LINES.c.msisdn == bindparam("msisdn")))
     return stmt.with_for_update(of=_LINES) if lock else stmt
@@ -233,6 +239,18 @@ class BillingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._pending: list[tuple[Any, list[dict[str, Any]]]] = []
+
+    def _query(self, stmt: Any, params: dict[str, Any]) -> list[Any]:
+        """Rows of a prebuilt SELECT with attribute access by column name; on
+        PostgreSQL straight through the driver as a prepared statement."""
+        conn = self.session.connection()
+        if conn.dialect.name != "postgresql":
+            return list(conn.execute(stmt, params))
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        with driver.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(_postgres_sql(stmt), params, prepare=True)
+            return cursor.fetchall()
 
     def _write(self, stmt: Any, rows: list[dict[str, Any]]) -> None:
         self._pending.append((stmt, rows))
@@ -377,10 +395,10 @@ class BillingRepository:
         ``ledger_keys`` / ``receipt_keys``: idempotency keys the request may replay.
         """
         self.flush()
-        conn = self.session.connection()
-        row = conn.execute(_account_stmt(lock), {"msisdn": msisdn}).first()
-        if row is None:
+        found = self._query(_account_stmt(lock), {"msisdn": msisdn})
+        if not found:
             raise NotFound("no such line", msisdn=msisdn)
+        row = found[0]
         entries = self._ledger_suffix(msisdn, ledger_keys) if ledger_keys else []
         opening = row.money_minor - sum(e.amount_minor for e in entries)
         receipts: dict[str, RenewalReceipt] = {}
@@ -408,7 +426,7 @@ class BillingRepository:
         return [entry_from_row(r) for r in rows]
 
     def _buckets(self, msisdn: str) -> tuple[PackageBucket, ...]:
-        rows = self.session.connection().execute(_BUCKETS_STMT, {"msisdn": msisdn})
+        rows = self._query(_BUCKETS_STMT, {"msisdn": msisdn})
         return tuple(PackageBucket(Unit(unit), BucketSource(source), amount, expires_on)
                      for unit, source, amount, expires_on in rows)
 
@@ -478,10 +496,10 @@ class BillingRepository:
     # -- self-service request results -----------------------------------------------------------
     def stored_request(self, channel: str, key: str) -> StoredRequest | None:
         self.flush()
-        row = self.session.connection().execute(
-            _REQUEST_STMT, {"channel": channel, "key": key}).first()
-        if row is None:
+        found = self._query(_REQUEST_STMT, {"channel": channel, "key": key})
+        if not found:
             return None
+        row = found[0]
         return StoredRequest(row.msisdn, row.operation, row.outcome, dict(row.result or {}))
 
     def store_request(self, *, channel: str, key: str, msisdn: str, operation: str,
