@@ -22,6 +22,7 @@ from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from helpline.domain.billing import (
@@ -268,13 +269,20 @@ class BillingRepository:
             return
         driver = conn.connection.driver_connection
         assert isinstance(driver, psycopg.Connection)
-        with driver.pipeline(), driver.cursor() as cursor:
-            for stmt, rows in pending:
-                params = [{k: _driver_value(k, v) for k, v in row.items()} for row in rows]
-                if len(params) == 1:
-                    cursor.execute(_postgres_sql(stmt), params[0], prepare=True)
-                else:
-                    cursor.executemany(_postgres_sql(stmt), params)
+        sql = ""
+        try:
+            with driver.pipeline(), driver.cursor() as cursor:
+                for stmt, rows in pending:
+                    sql = _postgres_sql(stmt)
+                    params = [{k: _driver_value(k, v) for k, v in row.items()} for row in rows]
+                    if len(params) == 1:
+                        cursor.execute(sql, params[0], prepare=True)
+                    else:
+                        cursor.executemany(sql, params)
+        except psycopg.Error as error:
+            # the same exception types as the SQLAlchemy path (IntegrityError, the
+            # deadlock/serialization OperationalError that with_retries repeats, ...)
+            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
 
     # -- tariffs ------------------------------------------------------------------------
     def add_tariff(self, tariff: Tariff, now: datetime) -> None:
