@@ -11,6 +11,7 @@ from rich.console import Console
 
 from helpline.bootstrap import build
 from helpline.cli_billing import billing_app
+from helpline.cli_selfservice import register as register_selfservice
 from helpline.domain.agents import Role
 from helpline.domain.channels import Channel
 from helpline.domain.errors import HelplineError
@@ -31,6 +32,7 @@ queues_app = typer.Typer(help="Queues: skills, timeouts, escalation, hours.",
 app.add_typer(users_app, name="users")
 app.add_typer(queues_app, name="queues")
 app.add_typer(billing_app, name="billing")
+register_selfservice(app)
 console = Console(soft_wrap=True)
 
 

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from helpline.bootstrap import Container, build
 from helpline.services import routing
 from helpline.settings import Settings
-from helpline.web import api, errors, pages, provisioning_api, ws
+from helpline.web import api, card_api, channels, errors, pages, provisioning_api, ws
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     errors.install(app)
     app.include_router(api.router)
     app.include_router(provisioning_api.router)
+    app.include_router(card_api.router)
+    app.include_router(channels.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),

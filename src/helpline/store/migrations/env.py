@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import helpline.store.billing_tables  # noqa: F401  (registers its tables on Base)
+import helpline.store.billing_tables
+import helpline.store.channel_tables
+import helpline.store.desk_tables  # noqa: F401
 from helpline.store.tables import Base
 
 config = context.config

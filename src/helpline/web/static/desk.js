@@ -13,7 +13,7 @@
     renderList();
     if (selected) {
       const c = contacts.find((x) => x.id === selected);
-      if (!c) { selected = null; $("pane").hidden = true; } else renderPane(c);
+      if (!c) { selected = null; $("pane").hidden = true; if (window.HLCard) HLCard.hide(); } else renderPane(c);
     }
   }
 
@@ -68,7 +68,10 @@
   }
 
   async function select(id) {
-    if (selected !== id) { selected = id; $("messages").textContent = ""; lastSeq[id] = 0; seen[id] = new Set(); }
+    if (selected !== id) {
+      selected = id; $("messages").textContent = ""; lastSeq[id] = 0; seen[id] = new Set();
+      if (window.HLCard) HLCard.show(id);  // the customer card beside the conversation
+    }
     renderList();
     const c = contacts.find((x) => x.id === id);
     if (c) renderPane(c);
