@@ -88,9 +88,16 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc)."""
+    """User + system CPU time of a process and its live children (uvicorn workers)
+    on Linux (/proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(OSError):
+                    total += cpu_seconds(int(child))
+    return total
 
 
 class Server:
@@ -314,7 +321,7 @@ async def create_chats(base: str, count: int) -> tuple[list[tuple[str, str]], fl
         return chats, time.perf_counter() - began
 
 
-def bench_helpline(kind: str, size: Size) -> dict[str, Any]:
+def bench_helpline(kind: str, size: Size, workers: int = 1) -> dict[str, Any]:
     python = sys.executable
     with fresh_database(kind) as url:
         env = {**os.environ, "HELPLINE_DATABASE_URL": url, "HELPLINE_DEMO": "1"}
@@ -324,7 +331,8 @@ def bench_helpline(kind: str, size: Size) -> dict[str, Any]:
             raise RuntimeError(f"demo seeding failed:\n{seeded.stdout}\n{seeded.stderr}")
         port = free_port()
         server = Server([python, "-m", "helpline.cli", "serve", "--host", HOST, "--port",
-                         str(port), "--log-level", "warning"], port, env)
+                         str(port), "--log-level", "warning", "--workers", str(workers)],
+                        port, env)
         try:
             server.wait_listening()
             base = f"http://{HOST}:{port}"
@@ -398,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, help="override the number of sockets")
     parser.add_argument("--rounds", type=int, help="override the number of rounds")
     parser.add_argument("--stagger", type=float, help="override the seconds a round is spread over")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="helpline serve --workers (PostgreSQL only; as app servers)")
     parser.add_argument("--echo-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.echo_server:
@@ -426,14 +436,17 @@ def main(argv: list[str] | None = None) -> int:
     echo = bench_echo(size)
     if not args.json:
         print(f"helpline on {args.db} with {size.clients} sockets ...", file=sys.stderr)
-    helpline = bench_helpline(args.db, size)
+    if args.workers > 1 and args.db != "postgres":
+        parser.error("--workers > 1 needs PostgreSQL (SQLite serves one process)")
+    helpline = bench_helpline(args.db, size, args.workers)
     report: dict[str, Any] = {
         "benchmark": "chat_fanout", "date": RUN_DATE, "quick": args.quick, "db": args.db,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "nofile": nofile, "loadavg_start": load_start,
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()]},
         "config": {"clients": size.clients, "rounds": size.rounds, "stagger_s": size.stagger,
-                   "idle_s": size.idle, "message_timeout_s": MESSAGE_TIMEOUT},
+                   "idle_s": size.idle, "message_timeout_s": MESSAGE_TIMEOUT,
+                   "server_workers": args.workers},
         "results": {"helpline": helpline, "echo": echo},
         "ratios": {
             "rounds_p50": ratio(helpline["rounds"]["p50_ms"], echo["rounds"]["p50_ms"]),

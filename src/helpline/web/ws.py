@@ -26,6 +26,7 @@ from helpline.web.auth import ctx_of, optional_account
 
 router = APIRouter()
 STATE_REFRESH_SECONDS = 5.0
+_REFRESH: dict[str, Any] = {"type": "_refresh"}
 _STATE_EVENTS = {"contact_offered", "contact_accepted", "contact_transferred",
                  "contact_wrapped_up", "contact_closed", "contact_abandoned", "customer_left",
                  "offer_declined", "offer_timed_out", "contact_rated", "contact_entered_queue"}
@@ -36,17 +37,28 @@ def _hub(ws: WebSocket) -> Hub:
     return hub
 
 
-async def _pump(ws: WebSocket, sub: Subscription, on_payload: Any,
-                refresh: Any = None) -> None:
+async def _pump(sub: Subscription, on_payload: Any) -> None:
     """Forward hub payloads to the socket until it closes."""
     while True:
-        try:
-            payload = await asyncio.wait_for(sub.queue.get(), timeout=STATE_REFRESH_SECONDS)
-        except TimeoutError:
-            if refresh is not None:
-                await refresh()
-            continue
-        await on_payload(payload)
+        await on_payload(await sub.queue.get())
+
+
+async def _tick_into(sub: Subscription, seconds: float) -> None:
+    """Every ``seconds`` queue a refresh marker behind the socket's payloads, so the
+    periodic refresh runs in the pump, in order with the events."""
+    while True:
+        await asyncio.sleep(seconds)
+        with contextlib.suppress(asyncio.QueueFull):
+            sub.queue.put_nowait(_REFRESH)
+
+
+async def in_thread(ws: WebSocket, fn: Any, *args: Any) -> Any:
+    """Run a blocking use case on the sockets' own worker threads (lighter per call
+    than anyio's thread pool; sized with it to the database pool, see app.py)."""
+    executor = getattr(ws.app.state, "socket_threads", None)
+    if executor is None:  # app used without its lifespan (some tests)
+        return await run_in_threadpool(fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
 
 @router.websocket("/ws/chat/{contact_id}")
@@ -86,7 +98,7 @@ async def chat_socket(ws: WebSocket, contact_id: str) -> None:
         if view is not None:  # the common case: no thread, no database
             place = ctx.standing.standing_in(ctx, view, contact_id)
         else:
-            place = await run_in_threadpool(ctx.standing.standing, ctx, contact_id, queue_id)
+            place = await in_thread(ws, ctx.standing.standing, ctx, contact_id, queue_id)
         if place.position is None:
             await send_state(force=False)  # no longer waiting: read the contact
             return
@@ -98,14 +110,17 @@ async def chat_socket(ws: WebSocket, contact_id: str) -> None:
 
     async def on_payload(payload: dict[str, Any]) -> None:
         kind = payload.get("type")
-        if kind == "message":
+        if payload is _REFRESH:
+            await refresh()
+        elif kind == "message":
             await send({k: v for k, v in payload.items() if k != "assigned_agent_id"})
         elif kind == "typing" and payload.get("sender") == "agent":
             await send({"type": "typing", "sender": "agent"})
         elif kind in _STATE_EVENTS:
             await send_state()
 
-    pump = asyncio.create_task(_pump(ws, sub, on_payload, refresh))
+    pump = asyncio.create_task(_pump(sub, on_payload))
+    refresher = asyncio.create_task(_tick_into(sub, STATE_REFRESH_SECONDS))
     try:
         while True:
             try:
@@ -126,6 +141,7 @@ async def chat_socket(ws: WebSocket, contact_id: str) -> None:
         pass
     finally:
         pump.cancel()
+        refresher.cancel()
         hub.unsubscribe(sub)
 
 
@@ -144,9 +160,9 @@ async def _chat_frame(ws: WebSocket, ctx: Any, contact_id: str, frame: dict[str,
         body, client_id = frame.get("body"), frame.get("client_msg_id")
         if not isinstance(body, str) or not isinstance(client_id, str):
             raise ValidationFailed("message needs string body and client_msg_id")
-        stored = await run_in_threadpool(
-            lambda: chat.post_message(ctx, contact_id=contact_id, sender="customer",
-                                      body=body, client_msg_id=client_id))
+        stored = await in_thread(
+            ws, lambda: chat.post_message(ctx, contact_id=contact_id, sender="customer",
+                                          body=body, client_msg_id=client_id))
         await send({"type": "ack", "client_msg_id": client_id, "seq": stored.seq,
                     "duplicate": stored.duplicate})
     elif kind == "typing":
@@ -185,7 +201,7 @@ async def desk_socket(ws: WebSocket) -> None:
     async def on_payload(payload: dict[str, Any]) -> None:
         await ws.send_json(payload)
 
-    pump = asyncio.create_task(_pump(ws, sub, on_payload))
+    pump = asyncio.create_task(_pump(sub, on_payload))
     try:
         while True:
             await ws.receive_text()  # pings; the desk acts through the REST API
