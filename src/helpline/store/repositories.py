@@ -15,6 +15,7 @@ from datetime import datetime, time
 from types import MappingProxyType
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -32,11 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from helpline.domain.agents import Agent, AgentStatus, Role
 from helpline.domain.channels import Channel
+from helpline.domain.clock import check_aware
 from helpline.domain.contacts import HOLDS_CAPACITY, Contact, ContactState
 from helpline.domain.errors import NotFound
 from helpline.domain.queues import BusinessHours, EscalationStep, Queue
@@ -531,6 +534,13 @@ SELECT m.seq, c.agent_id,
 FROM c CROSS JOIN m""").bindparams(bindparam("now", type_=UTCDateTime()))
 
 
+@functools.lru_cache(maxsize=4)
+def _append_driver_sql(clause: TextClause) -> str:
+    """The statement as psycopg text (``%(name)s`` parameters), compiled once: the hot
+    path runs it straight through the driver as a prepared statement."""
+    return str(clause.compile(dialect=postgresql_psycopg.dialect()))
+
+
 _APPEND_CUSTOMER = _append_sql("state IN ('queued', 'offered', 'active')")
 _APPEND_AGENT = _append_sql("state = 'active' AND agent_id = :agent")
 
@@ -571,11 +581,14 @@ class MessageRepository:
         one round trip. Returns (seq, assigned agent) or None when nothing was stored
         (unknown contact, wrong state or agent, or a repeated client id)."""
         sql = _APPEND_AGENT if message.sender == "agent" else _APPEND_CUSTOMER
-        row = self.session.execute(sql, {
+        check_aware(message.created_at, "created_at")
+        driver = self.session.connection().connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        row = driver.execute(_append_driver_sql(sql), {
             "cid": message.contact_id, "sender": message.sender, "agent": message.agent_id,
             "cmid": message.client_msg_id, "body": message.body, "now": message.created_at,
             "chars": len(message.body), "payload": notify or "{}",
-            "notify": notify is not None}).first()
+            "notify": notify is not None}, prepare=True).fetchone()
         return None if row is None else (int(row[0]), row[1])
 
     def after(self, contact_id: str, after_seq: int, limit: int = 500) -> list[MessageRow]:
