@@ -38,9 +38,5 @@ def build(settings: Settings | None = None) -> Container:
         PostgresBus(hub, libpq_dsn(settings.database_url)) if use_pg else LocalBus(hub))
     ctx = ServiceContext(session_factory=make_session_factory(engine),
                          timezone=ZoneInfo(settings.timezone))
-    if isinstance(bus, PostgresBus):
-        ctx.publish_in_transaction = bus.publish_in_transaction
-        ctx.notify_in_statement = True
-    else:
-        ctx.publish = bus.publish
+    ctx.publish = bus.publish  # after each commit
     return Container(settings=settings, engine=engine, ctx=ctx, hub=hub, bus=bus)

@@ -1,6 +1,6 @@
 """The PostgreSQL hot path of ``chat.post_message``: one autocommitted statement
-stores the message, its event and its NOTIFY. These tests listen on the real
-channel and race real threads against one contact."""
+stores the message and its event; the NOTIFY follows the commit (bus publisher).
+These tests listen on the real channel and race real threads against one contact."""
 
 from __future__ import annotations
 
@@ -16,25 +16,23 @@ from sqlalchemy import Engine, text
 from helpline.domain.errors import InvalidTransition, NotFound
 from helpline.realtime.bus import PostgresBus, libpq_dsn
 from helpline.realtime.hub import Hub
+from helpline.realtime.notify import CHANNEL
 from helpline.services import chat, desk
 from helpline.services.context import ServiceContext
 from helpline.store.database import make_session_factory
-from helpline.store.notify import CHANNEL
 from tests.integration.helpers import add_agent, add_queue
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_ctx(pg_url: str, engine: Engine, db_url: str) -> ServiceContext:
+def pg_ctx(pg_url: str, engine: Engine, db_url: str) -> Iterator[ServiceContext]:
     """Services wired as ``bootstrap.build`` wires them for PostgreSQL."""
     if db_url != pg_url:
         pytest.skip("the one-statement path is PostgreSQL's")
     bus = PostgresBus(Hub(), libpq_dsn(pg_url))
-    ctx = ServiceContext(session_factory=make_session_factory(engine))
-    ctx.publish_in_transaction = bus.publish_in_transaction
-    ctx.notify_in_statement = True
-    return ctx
+    yield ServiceContext(session_factory=make_session_factory(engine), publish=bus.publish)
+    bus.close()
 
 
 @pytest.fixture
@@ -57,7 +55,7 @@ def start(ctx: ServiceContext) -> str:
                            language="ru").contact_id
 
 
-def test_one_statement_stores_logs_and_notifies(
+def test_one_statement_stores_and_logs_then_the_bus_notifies(
         pg_ctx: ServiceContext, engine: Engine, listener: psycopg.Connection[Any]) -> None:
     add_queue(pg_ctx)
     agent = add_agent(pg_ctx, "fast")
@@ -166,3 +164,15 @@ def test_a_restarted_database_costs_no_message(pg_ctx: ServiceContext, engine: E
     after = chat.post_message(pg_ctx, contact_id=contact_id, sender="customer", body="после",
                               client_msg_id="after")
     assert after.seq == 2
+
+
+def test_the_publisher_keeps_order_and_drains_on_close(
+        pg_url: str, db_url: str, listener: psycopg.Connection[Any]) -> None:
+    if db_url != pg_url:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    bus = PostgresBus(Hub(), libpq_dsn(pg_url))
+    for n in range(300):  # many small publishes: packed into few NOTIFYs, in order
+        bus.publish([{"type": "probe", "n": n}])
+    bus.close()  # sends what is queued before returning
+    got = [p["n"] for p in received(listener) if p.get("type") == "probe"]
+    assert got == list(range(300))

@@ -14,17 +14,18 @@ import asyncio
 import contextlib
 import json
 import logging
+import queue
 import threading
 from typing import Any
 
 import psycopg
-from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session
 
 from helpline.realtime.hub import Hub
-from helpline.store.notify import CHANNEL, batches, encode
+from helpline.realtime.notify import CHANNEL, batches, encode
 
 log = logging.getLogger(__name__)
+#: Notifications one publisher pass takes from the queue at most.
+MAX_BATCH_ITEMS = 500
 
 
 class LocalBus:
@@ -48,34 +49,70 @@ def libpq_dsn(sqlalchemy_url: str) -> str:
 
 
 class PostgresBus:
+    """LISTEN/NOTIFY between app servers.
+
+    :meth:`publish` is called after a use case committed and only queues: one
+    publisher thread per process sends the queue, in order, packed into as few
+    NOTIFYs as fit, on its own connection with ``synchronous_commit`` off. Why not
+    NOTIFY inside the committing transaction: PostgreSQL serialises the commits of
+    all transactions that notified (a lock held through the WAL flush), which capped
+    chat messages at a few hundred per second; and a notification is not data — the
+    message it announces is already durable, and a notification lost in a crash is
+    recovered by the clients' replay by sequence number (``hello {last_seq}``)."""
+
     def __init__(self, hub: Hub, dsn: str) -> None:
         self.hub = hub
         self.dsn = dsn
+        self._queue: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         self._conn: psycopg.Connection[Any] | None = None
 
     def publish(self, payloads: list[dict[str, Any]]) -> None:
-        texts = batches([encode(p) for p in payloads])
-        with self._lock:
-            for attempt in range(2):
-                try:
-                    if self._conn is None or self._conn.closed:
-                        self._conn = psycopg.connect(self.dsn, autocommit=True)
-                    with self._conn.cursor() as cur:
-                        for text in texts:
-                            cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
-                    return
-                except psycopg.OperationalError:
-                    self._conn = None
-                    if attempt == 1:
-                        log.exception("could not publish %d notifications", len(texts))
+        if not payloads:
+            return
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._publisher, daemon=True,
+                                                    name="helpline-notify")
+                    self._thread.start()
+        self._queue.put(payloads)
 
-    def publish_in_transaction(self, session: Session, payloads: list[dict[str, Any]]) -> None:
-        """NOTIFY on the committing transaction's own connection: PostgreSQL delivers
-        it to every listener only when (and if) the transaction commits."""
-        for text_ in batches([encode(p) for p in payloads]):
-            session.execute(sql_text("SELECT pg_notify(:channel, :payload)"),
-                            {"channel": CHANNEL, "payload": text_})
+    def _publisher(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            items = list(first)
+            stop = False
+            while len(items) < MAX_BATCH_ITEMS:  # take what else is already queued
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                items.extend(more)
+            self._send(batches([encode(p) for p in items]))
+            if stop:
+                return
+
+    def _send(self, texts: list[str]) -> None:
+        for attempt in range(2):
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = psycopg.connect(self.dsn, autocommit=True)
+                    self._conn.execute("SET synchronous_commit TO off")
+                with self._conn.cursor() as cur:
+                    for text in texts:
+                        cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+                return
+            except psycopg.OperationalError:
+                self._conn = None
+                if attempt == 1:
+                    log.exception("could not publish %d notifications", len(texts))
 
     async def run(self) -> None:
         """Listen forever (reconnecting) and fan out to this server's sockets."""
@@ -96,7 +133,12 @@ class PostgresBus:
                 await asyncio.sleep(1.0)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Send what is queued, then stop the publisher."""
+        thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=10)
+            self._thread = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import secrets
@@ -21,7 +20,6 @@ from helpline.domain.errors import (
 from helpline.domain.events import EventType
 from helpline.services import routing
 from helpline.services.context import ServiceContext
-from helpline.store.notify import encode
 from helpline.store.repositories import NewMessage
 from helpline.store.tables import EventRow, MessageRow
 from helpline.store.uow import UnitOfWork, with_retries
@@ -30,8 +28,6 @@ from helpline.store.uow import UnitOfWork, with_retries
 TOPIC_QUEUES: dict[str, str] = {"mobile": "mobile", "home": "home", "bank": "bank"}
 LANGUAGES = ("ru", "en", "uk")
 MAX_MESSAGE_CHARS = 2000
-#: Room left in a NOTIFY payload for the fields the statement adds (seq, agent id).
-_NOTIFY_RESERVE_BYTES = 120
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,20}$")
 
 
@@ -136,8 +132,7 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
     if sender not in ("customer", "agent"):
         raise ValidationFailed("unknown sender")
 
-    if ctx.dialect == "postgresql" and (ctx.notify_in_statement
-                                        or ctx.publish_in_transaction is None):
+    if ctx.dialect == "postgresql":
         stored = with_retries(lambda: _append_in_one_statement(
             ctx, contact_id, sender, body, client_msg_id, agent_id))
         if stored is not None:
@@ -190,21 +185,17 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
 
 def _append_in_one_statement(ctx: ServiceContext, contact_id: str, sender: str, body: str,
                              client_msg_id: str, agent_id: str | None) -> StoredMessage | None:
-    """PostgreSQL hot path: one autocommitted statement stores the message, its event
-    and (with LISTEN/NOTIFY) its notification. None if it stored nothing."""
+    """PostgreSQL hot path: one autocommitted statement stores the message and its
+    event; the notification is published after it. None if it stored nothing."""
     now = ctx.now()
     message = NewMessage(contact_id, sender, agent_id, client_msg_id, body, now)
-    stored = StoredMessage(contact_id, 0, sender, agent_id, client_msg_id, body,
-                           now.isoformat())
-    notify = None
-    if ctx.notify_in_statement:  # seq and assigned_agent_id are added by the statement
-        notify = encode(stored.payload(), reserve_bytes=_NOTIFY_RESERVE_BYTES)
     with ctx.uow(autocommit=True) as uow:
-        appended = uow.messages.append(message, notify=notify)
+        appended = uow.messages.append(message)
     if appended is None:
         return None
     seq, assigned = appended
-    stored = dataclasses.replace(stored, seq=seq)
+    stored = StoredMessage(contact_id, seq, sender, agent_id, client_msg_id, body,
+                           now.isoformat())
     if ctx.publish is not None:
         ctx.publish([{**stored.payload(), "assigned_agent_id": assigned}])
     return stored

@@ -11,18 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.clock import utcnow
 from helpline.services.standing import StandingCache
-from helpline.store.uow import Publish, PublishInTransaction, UnitOfWork
+from helpline.store.uow import Publish, UnitOfWork
 
 
 @dataclass
 class ServiceContext:
     session_factory: sessionmaker[Session]
     publish: Publish | None = None
-    #: Publishes inside the committing transaction (PostgreSQL NOTIFY) instead.
-    publish_in_transaction: PublishInTransaction | None = None
-    #: PostgreSQL LISTEN/NOTIFY carries real-time updates: a use case that is one
-    #: SQL statement may issue its NOTIFY inside that statement.
-    notify_in_statement: bool = False
     clock: Callable[[], datetime] = utcnow
     #: Local zone of the contact center: "today" and business hours use it.
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
@@ -33,8 +28,7 @@ class ServiceContext:
 
     def uow(self, *, autocommit: bool = False) -> UnitOfWork:
         """A unit of work; ``autocommit`` for use cases that are a single statement."""
-        return UnitOfWork(self.session_factory, self.publish, self.publish_in_transaction,
-                          autocommit=autocommit)
+        return UnitOfWork(self.session_factory, self.publish, autocommit=autocommit)
 
     @property
     def dialect(self) -> str:

@@ -44,7 +44,6 @@ from helpline.domain.contacts import HOLDS_CAPACITY, Contact, ContactState
 from helpline.domain.errors import NotFound
 from helpline.domain.queues import BusinessHours, EscalationStep, Queue
 from helpline.domain.routing import AgentSnapshot
-from helpline.store.notify import CHANNEL
 from helpline.store.tables import (
     AgentRow,
     ApiTokenRow,
@@ -527,11 +526,7 @@ WITH c AS (
                            'chars', CAST(:chars AS integer))
   FROM c CROSS JOIN m
 )
-SELECT m.seq, c.agent_id,
-       CASE WHEN :notify THEN pg_notify('{CHANNEL}', CAST(
-         CAST(:payload AS jsonb) || jsonb_build_object('seq', m.seq, 'assigned_agent_id',
-                                                       c.agent_id) AS text)) END
-FROM c CROSS JOIN m""").bindparams(bindparam("now", type_=UTCDateTime()))
+SELECT m.seq, c.agent_id FROM c CROSS JOIN m""")
 
 
 @functools.lru_cache(maxsize=4)
@@ -570,16 +565,14 @@ class MessageRepository:
         new_id = self.session.execute(stmt).scalar_one_or_none()
         return int(new_id) if new_id is not None else None
 
-    def append(self, message: NewMessage, *,
-               notify: str | None = None) -> tuple[int, str | None] | None:
+    def append(self, message: NewMessage) -> tuple[int, str | None] | None:
         """PostgreSQL only: in ONE statement check that ``message.sender`` may write
         (customer: queued/offered/active; agent: active and assigned to them) and that
         the client id is new, take the next sequence number under the contact's row
-        lock, insert the message and its ``message_sent`` event and, if ``notify`` (a
-        JSON object text) is given, ``pg_notify`` it with ``seq`` and
-        ``assigned_agent_id`` added. Run in autocommit it is its own transaction:
-        one round trip. Returns (seq, assigned agent) or None when nothing was stored
-        (unknown contact, wrong state or agent, or a repeated client id)."""
+        lock, insert the message and its ``message_sent`` event. Run in autocommit it
+        is its own transaction: one round trip. Returns (seq, assigned agent) or None
+        when nothing was stored (unknown contact, wrong state or agent, or a repeated
+        client id)."""
         sql = _APPEND_AGENT if message.sender == "agent" else _APPEND_CUSTOMER
         check_aware(message.created_at, "created_at")
         driver = self.session.connection().connection.driver_connection
@@ -587,8 +580,7 @@ class MessageRepository:
         row = driver.execute(_append_driver_sql(sql), {
             "cid": message.contact_id, "sender": message.sender, "agent": message.agent_id,
             "cmid": message.client_msg_id, "body": message.body, "now": message.created_at,
-            "chars": len(message.body), "payload": notify or "{}",
-            "notify": notify is not None}, prepare=True).fetchone()
+            "chars": len(message.body)}, prepare=True).fetchone()
         return None if row is None else (int(row[0]), row[1])
 
     def after(self, contact_id: str, after_seq: int, limit: int = 500) -> list[MessageRow]:

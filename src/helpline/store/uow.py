@@ -25,7 +25,6 @@ from helpline.store.repositories import (
 from helpline.store.tables import EventRow
 
 Publish = Callable[[list[dict[str, Any]]], None]
-PublishInTransaction = Callable[[Session, list[dict[str, Any]]], None]
 T = TypeVar("T")
 
 #: Logged but not pushed to sockets: the richer ``message`` notification carries it.
@@ -48,12 +47,10 @@ def event_payload(event: Event) -> dict[str, Any]:
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session], publish: Publish | None = None,
-                 publish_in_transaction: PublishInTransaction | None = None,
                  *, autocommit: bool = False):
         self._session_factory = session_factory
         self._autocommit = autocommit
         self._publish = publish
-        self._publish_in_transaction = publish_in_transaction
         self._extra: list[dict[str, Any]] = []
 
     def __enter__(self) -> UnitOfWork:
@@ -107,9 +104,6 @@ class UnitOfWork:
                     if e.type not in UNPUBLISHED_EVENTS] + self._extra
         self._extra = []
         self.billing.flush()
-        if self._publish_in_transaction is not None and payloads:
-            # e.g. PostgreSQL NOTIFY: delivered by the server only if this commits
-            self._publish_in_transaction(self.session, payloads)
         self.session.commit()
         if self._publish is not None and payloads:
             self._publish(payloads)

@@ -1,8 +1,4 @@
-"""Encoding of real-time notifications for PostgreSQL ``NOTIFY``.
-
-Kept in the store layer because a notification may be issued by the same SQL
-statement that commits the change it announces (see ``MessageRepository.append``).
-"""
+"""Encoding of real-time notifications for PostgreSQL ``NOTIFY``."""
 
 from __future__ import annotations
 
@@ -15,12 +11,12 @@ CHANNEL = "helpline_events"
 MAX_PAYLOAD_BYTES = 7900
 
 
-def encode(payload: dict[str, Any], *, reserve_bytes: int = 0) -> str:
-    """JSON text of one notification that fits ``MAX_PAYLOAD_BYTES - reserve_bytes``.
+def encode(payload: dict[str, Any]) -> str:
+    """JSON text of one notification that fits ``MAX_PAYLOAD_BYTES``.
     Too big: the envelope without ``body``/``data`` and ``truncated: true``; clients
     re-fetch the full message by its sequence number."""
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-    if len(text.encode()) <= MAX_PAYLOAD_BYTES - reserve_bytes:
+    if len(text.encode()) <= MAX_PAYLOAD_BYTES:
         return text
     slim = {k: v for k, v in payload.items() if k not in ("body", "data")}
     slim["truncated"] = True
