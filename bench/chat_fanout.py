@@ -100,6 +100,29 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of all processes named postgres, including their exited children
+    (backends that ended are reaped by the postmaster). 0 if none is visible."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            name, _, rest = (entry / "stat").read_text().partition(") ")
+            if name.endswith("(postgres"):
+                fields = rest.split()
+                total += sum(int(x) for x in fields[11:15]) / tick
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """Busy CPU time of the whole machine (all cores), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """A subprocess serving on 127.0.0.1:port; output goes to a log file."""
 
@@ -277,10 +300,13 @@ async def drive(urls: list[str], size: Size, server_pid: int) -> dict[str, Any]:
         idle_cpu = (cpu_seconds(server_pid) - cpu0) / size.idle
         rounds, burst = Phase(), Phase()
         cpu0, client_cpu0 = cpu_seconds(server_pid), time.process_time()
+        db_cpu0, machine0 = postgres_cpu_seconds(), machine_busy_seconds()
         for r in range(size.rounds):
             await send_round(clients, size.stagger, seed=r, phase=rounds)
         cpu_rounds = cpu_seconds(server_pid) - cpu0
         client_cpu = time.process_time() - client_cpu0
+        db_cpu = postgres_cpu_seconds() - db_cpu0
+        machine_cpu = machine_busy_seconds() - machine0
         await asyncio.sleep(0.5)
         await send_round(clients, 0.0, seed=999, phase=burst)
         if rounds.lost or burst.lost:
@@ -293,6 +319,9 @@ async def drive(urls: list[str], size: Size, server_pid: int) -> dict[str, Any]:
         "rounds": rounds.result(),
         "rounds_server_cpu": round(cpu_rounds / rounds.seconds, 3) if rounds.seconds else 0,
         "rounds_client_cpu": round(client_cpu / rounds.seconds, 3) if rounds.seconds else 0,
+        # every PostgreSQL process (backends, WAL writer...), and the whole machine
+        "rounds_postgres_cpu": round(db_cpu / rounds.seconds, 3) if rounds.seconds else 0,
+        "rounds_machine_cpu": round(machine_cpu / rounds.seconds, 3) if rounds.seconds else 0,
         # server CPU per delivered message during the rounds (robust to a busy machine)
         "server_cpu_ms_per_message": round(1000 * cpu_rounds / len(rounds.latencies), 3)
         if rounds.latencies else 0,
@@ -386,7 +415,9 @@ def render(report: dict[str, Any]) -> str:
         table.render(),
         f"server CPU (cores): idle sockets helpline {h['idle_server_cpu']} / echo "
         f"{e['idle_server_cpu']}; during rounds helpline {h['rounds_server_cpu']} / echo "
-        f"{e['rounds_server_cpu']}; client {h['rounds_client_cpu']} / {e['rounds_client_cpu']}",
+        f"{e['rounds_server_cpu']}; client {h['rounds_client_cpu']} / {e['rounds_client_cpu']}"
+        f"; PostgreSQL {h['rounds_postgres_cpu']}; whole machine {h['rounds_machine_cpu']} / "
+        f"{e['rounds_machine_cpu']} of {report['machine']['cpus']}",
         f"server CPU per message: helpline {h['server_cpu_ms_per_message']} ms / echo "
         f"{e['server_cpu_ms_per_message']} ms (x{report['ratios']['cpu_per_message']})",
         f"setup: {h['create_chats_per_s']} chats/s created, sockets opened in "
