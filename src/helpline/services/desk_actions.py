@@ -141,6 +141,28 @@ def _finish(uow: UnitOfWork, request: Request, level: VerificationLevel,
 Change = Callable[[UnitOfWork, datetime], dict[str, Any]]
 
 
+def _checked_level(uow: UnitOfWork, request: Request, now: datetime,
+                   refused: list[VerificationRequired]) -> tuple[
+                       VerificationLevel | ActionResult, bool]:
+    """The stored result of a repeated request, or the caller's verification level
+    (an automatic number match is recorded); a level below the action's is audited
+    and appended to ``refused``. Second value: whether anything was written."""
+    stored = _stored(uow, request)
+    if stored is not None:
+        return stored, False
+    subject = request.subject
+    state = load_state(uow.session, subject.contact_id, subject.holder_key, lock=True)
+    changed = auto_match(uow.session, state, subject, request.actor, now)
+    level = state.level(now)
+    try:
+        require(level, request.action)
+    except VerificationRequired as error:
+        refused.append(error)
+        _audit(uow, request, level, "refused", now)
+        changed = True
+    return level, changed
+
+
 def perform(ctx: ServiceContext, request: Request, change: Change) -> ActionResult:
     """Check, act with ``change`` (inside the transaction), audit, keep the result."""
     _check(request)
@@ -149,19 +171,11 @@ def perform(ctx: ServiceContext, request: Request, change: Change) -> ActionResu
     def work(uow: UnitOfWork) -> ActionResult | None:
         refused.clear()
         now = ctx.now()
-        stored = _stored(uow, request)
-        if stored is not None:
-            return stored
-        subject = request.subject
-        state = load_state(uow.session, subject.contact_id, subject.holder_key, lock=True)
-        auto_match(uow.session, state, subject, request.actor, now)
-        level = state.level(now)
-        try:
-            require(level, request.action)
-        except VerificationRequired as error:
-            refused.append(error)
-            _audit(uow, request, level, "refused", now)
-            uow.commit()
+        level, _ = _checked_level(uow, request, now, refused)
+        if isinstance(level, ActionResult):
+            return level
+        if refused:
+            uow.commit()  # the audited refusal
             return None
         return _finish(uow, request, level, change(uow, now), now)
 
@@ -305,21 +319,8 @@ def _gate(ctx: ServiceContext, request: Request) -> VerificationLevel | ActionRe
 
     def work(uow: UnitOfWork) -> VerificationLevel | ActionResult:
         refused.clear()
-        now = ctx.now()
-        stored = _stored(uow, request)
-        if stored is not None:
-            return stored
-        subject = request.subject
-        state = load_state(uow.session, subject.contact_id, subject.holder_key, lock=True)
-        changed = auto_match(uow.session, state, subject, request.actor, now)
-        level = state.level(now)
-        try:
-            require(level, request.action)
-        except VerificationRequired as error:
-            refused.append(error)
-            _audit(uow, request, level, "refused", now)
-            changed = True
-        if changed:
+        level, changed = _checked_level(uow, request, ctx.now(), refused)
+        if changed and not isinstance(level, ActionResult):
             uow.commit()
         return level
 
