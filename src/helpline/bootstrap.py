@@ -11,6 +11,7 @@ from helpline.realtime.bus import LocalBus, PostgresBus, libpq_dsn
 from helpline.realtime.hub import Hub
 from helpline.services.context import ServiceContext
 from helpline.settings import Settings
+from helpline.store.async_messages import AsyncMessageStore
 from helpline.store.database import is_sqlite, make_engine, make_session_factory
 
 
@@ -39,4 +40,7 @@ def build(settings: Settings | None = None) -> Container:
     ctx = ServiceContext(session_factory=make_session_factory(engine),
                          timezone=ZoneInfo(settings.timezone))
     ctx.publish = bus.publish  # after each commit
+    if not is_sqlite(settings.database_url):
+        ctx.async_messages = AsyncMessageStore(libpq_dsn(settings.database_url),
+                                               size=max(2, settings.db_pool_size // 4))
     return Container(settings=settings, engine=engine, ctx=ctx, hub=hub, bus=bus)

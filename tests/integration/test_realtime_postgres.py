@@ -6,7 +6,7 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from helpline.bootstrap import build
 from helpline.settings import Settings
@@ -43,3 +43,50 @@ def test_a_message_stored_through_one_server_reaches_a_socket_on_the_other(
             assert pushed["seq"] == sent["seq"] and pushed["agent_id"] == agent_id
     server_a.close()
     server_b.close()
+
+
+@pytest.mark.postgres
+def test_customer_messages_take_the_event_loop_path_and_fall_back_for_the_rest(
+        pg_url: str, engine: Engine, db_url: str) -> None:
+    """On PostgreSQL a customer's socket stores messages through the event loop's own
+    connections; retries and refusals are answered by the threaded service."""
+    if db_url != pg_url:
+        pytest.skip("the async message store is PostgreSQL's")
+    server = build(Settings(database_url=pg_url, demo=True))
+    add_queue(server.ctx)
+    store = server.ctx.async_messages
+    assert store is not None
+    calls = {"n": 0}
+    original = store.append
+
+    async def counting(message):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return await original(message)
+
+    store.append = counting  # type: ignore[method-assign]
+    with TestClient(create_app(server, run_ticker=False)) as client:
+        started = client.post("/api/v1/chats", json={"name": "A", "phone": "+79001234567",
+                                                     "topic": "mobile", "language": "ru"}).json()
+        cid, token = started["contact_id"], started["token"]
+        with client.websocket_connect(f"/ws/chat/{cid}?token={token}") as customer:
+            customer.send_json({"type": "hello", "last_seq": 0})
+            customer.receive_json()  # state
+            customer.send_json({"type": "message", "client_msg_id": "m-1", "body": "Привет"})
+            frames = [customer.receive_json(), customer.receive_json()]
+            ack = next(f for f in frames if f["type"] == "ack")
+            echoed = next(f for f in frames if f["type"] == "message")
+            assert ack["seq"] == echoed["seq"] == 1 and ack["duplicate"] is False
+            assert calls["n"] == 1  # stored by the event loop's statement
+            customer.send_json({"type": "message", "client_msg_id": "m-1", "body": "Привет"})
+            again = customer.receive_json()
+            assert again["type"] == "ack" and again["seq"] == 1 and again["duplicate"] is True
+            customer.send_json({"type": "leave"})
+            customer.receive_json()  # state: abandoned
+            customer.send_json({"type": "message", "client_msg_id": "m-2", "body": "ещё"})
+            refused = customer.receive_json()
+            while refused["type"] == "state":  # the abandonment also arrives as an event
+                refused = customer.receive_json()
+            assert refused["type"] == "error" and refused["error_id"] == "invalid_transition"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM messages")).scalar() == 1
+    server.close()

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +119,8 @@ def check_customer(ctx: ServiceContext, contact_id: str, token: str) -> None:
 _CUSTOMER_CAN_WRITE = {ContactState.QUEUED, ContactState.OFFERED, ContactState.ACTIVE}
 
 
-def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str,
-                 client_msg_id: str, agent_id: str | None = None) -> StoredMessage:
-    """Store a message with the next sequence number, then acknowledge it.
-    A retry with the same ``client_msg_id`` returns the stored message unchanged.
-    Hot path on PostgreSQL: one autocommitted statement (``MessageRepository.append``);
-    elsewhere one UPDATE (row lock + sequence), one INSERT, the event, COMMIT."""
+def _checked_message(sender: str, body: str, client_msg_id: str) -> str:
+    """The body to store (stripped), or a validation error."""
     body = body.strip()
     if not body or len(body) > MAX_MESSAGE_CHARS:
         raise ValidationFailed(f"message must be 1..{MAX_MESSAGE_CHARS} characters")
@@ -131,7 +128,43 @@ def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str
         raise ValidationFailed("client_msg_id must be 1..64 characters")
     if sender not in ("customer", "agent"):
         raise ValidationFailed("unknown sender")
+    return body
 
+
+async def post_message_async(ctx: ServiceContext, *, contact_id: str, sender: str, body: str,
+                             client_msg_id: str,
+                             blocking: Callable[[Callable[[], StoredMessage]],
+                                                Awaitable[StoredMessage]],
+                             agent_id: str | None = None) -> StoredMessage:
+    """:func:`post_message` for the event loop. With ``ctx.async_messages`` (PostgreSQL)
+    the one-statement append runs on the loop's own connections; when it stores
+    nothing (unknown contact, ended conversation, wrong agent, a retry) or there is
+    no async store, :func:`post_message` answers through ``blocking`` (a worker thread)."""
+    store = ctx.async_messages
+    if store is not None and store.started:
+        text = _checked_message(sender, body, client_msg_id)
+        now = ctx.now()
+        appended = await store.append(
+            NewMessage(contact_id, sender, agent_id, client_msg_id, text, now))
+        if appended is not None:
+            seq, assigned = appended
+            stored = StoredMessage(contact_id, seq, sender, agent_id, client_msg_id, text,
+                                   now.isoformat())
+            if ctx.publish is not None:
+                ctx.publish([{**stored.payload(), "assigned_agent_id": assigned}])
+            return stored
+    return await blocking(lambda: post_message(
+        ctx, contact_id=contact_id, sender=sender, body=body, client_msg_id=client_msg_id,
+        agent_id=agent_id))
+
+
+def post_message(ctx: ServiceContext, *, contact_id: str, sender: str, body: str,
+                 client_msg_id: str, agent_id: str | None = None) -> StoredMessage:
+    """Store a message with the next sequence number, then acknowledge it.
+    A retry with the same ``client_msg_id`` returns the stored message unchanged.
+    Hot path on PostgreSQL: one autocommitted statement (``MessageRepository.append``);
+    elsewhere one UPDATE (row lock + sequence), one INSERT, the event, COMMIT."""
+    body = _checked_message(sender, body, client_msg_id)
     if ctx.dialect == "postgresql":
         stored = with_retries(lambda: _append_in_one_statement(
             ctx, contact_id, sender, body, client_msg_id, agent_id))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.clock import utcnow
 from helpline.services.standing import StandingCache
+from helpline.store.async_messages import AsyncMessageStore
 from helpline.store.uow import Publish, UnitOfWork
 
 
@@ -25,6 +26,8 @@ class ServiceContext:
     auto_dispatch: bool = True
     #: Per-process cache of waiting lines for customers' place and wait estimate.
     standing: StandingCache = field(default_factory=StandingCache)
+    #: PostgreSQL: the chat message hot path on the event loop (see chat.post_message_async).
+    async_messages: AsyncMessageStore | None = None
 
     def uow(self, *, autocommit: bool = False) -> UnitOfWork:
         """A unit of work; ``autocommit`` for use cases that are a single statement."""

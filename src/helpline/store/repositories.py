@@ -538,6 +538,9 @@ def _append_driver_sql(clause: TextClause) -> str:
 
 _APPEND_CUSTOMER = _append_sql("state IN ('queued', 'offered', 'active')")
 _APPEND_AGENT = _append_sql("state = 'active' AND agent_id = :agent")
+#: The same statements as psycopg text, for the event loop's async connections.
+APPEND_CUSTOMER_SQL = _append_driver_sql(_APPEND_CUSTOMER)
+APPEND_AGENT_SQL = _append_driver_sql(_APPEND_AGENT)
 
 
 class MessageRepository:

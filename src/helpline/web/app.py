@@ -51,6 +51,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                                                       thread_name_prefix="socket")
         to_thread.current_default_thread_limiter().total_tokens = max(
             2, container.settings.db_pool_size - socket_threads)
+        if container.ctx.async_messages is not None:
+            container.ctx.async_messages.start()
         tasks = [asyncio.create_task(container.bus.run())]
         if run_ticker:
             tasks.append(asyncio.create_task(_ticker(container)))
@@ -58,6 +60,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             yield
         finally:
             app.state.socket_threads.shutdown(wait=False, cancel_futures=True)
+            if container.ctx.async_messages is not None:
+                await container.ctx.async_messages.close()
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -160,9 +160,9 @@ async def _chat_frame(ws: WebSocket, ctx: Any, contact_id: str, frame: dict[str,
         body, client_id = frame.get("body"), frame.get("client_msg_id")
         if not isinstance(body, str) or not isinstance(client_id, str):
             raise ValidationFailed("message needs string body and client_msg_id")
-        stored = await in_thread(
-            ws, lambda: chat.post_message(ctx, contact_id=contact_id, sender="customer",
-                                          body=body, client_msg_id=client_id))
+        stored = await chat.post_message_async(
+            ctx, contact_id=contact_id, sender="customer", body=body, client_msg_id=client_id,
+            blocking=lambda call: in_thread(ws, call))
         await send({"type": "ack", "client_msg_id": client_id, "seq": stored.seq,
                     "duplicate": stored.duplicate})
     elif kind == "typing":
