@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from time import monotonic
 from types import MappingProxyType
 from typing import Any
 
@@ -24,6 +27,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    event,
     func,
     insert,
     or_,
@@ -472,6 +476,24 @@ def queue_from_row(row: QueueRow) -> Queue:
     )
 
 
+#: Queue definitions change rarely and every routing pass reads them all, so each
+#: process keeps a copy per database for this many seconds. A change flushed by this
+#: process's sessions drops the copies at once; one made by another process (e.g.
+#: ``helpline queues set`` while servers run) is seen within this time.
+QUEUE_CACHE_SECONDS = 1.0
+_queue_cache: weakref.WeakKeyDictionary[Any, tuple[float, dict[str, Queue]]] = (
+    weakref.WeakKeyDictionary())
+_queue_cache_lock = threading.Lock()
+
+
+@event.listens_for(Session, "after_flush")
+def _drop_queue_cache(session: Session, _flush_context: Any) -> None:
+    if any(isinstance(obj, QueueRow)
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        with _queue_cache_lock:
+            _queue_cache.clear()
+
+
 class QueueRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -480,7 +502,17 @@ class QueueRepository:
         return list(self.session.scalars(select(QueueRow).order_by(QueueRow.id)))
 
     def all(self) -> dict[str, Queue]:
-        return {r.id: queue_from_row(r) for r in self.rows()}
+        """Every queue's definition (cached per database, see QUEUE_CACHE_SECONDS)."""
+        engine = self.session.get_bind()
+        now = monotonic()
+        with _queue_cache_lock:
+            cached = _queue_cache.get(engine)
+        if cached is not None and 0 <= now - cached[0] < QUEUE_CACHE_SECONDS:
+            return dict(cached[1])
+        queues = {r.id: queue_from_row(r) for r in self.rows()}
+        with _queue_cache_lock:
+            _queue_cache[engine] = (now, queues)
+        return dict(queues)
 
     def row(self, queue_id: str) -> QueueRow:
         row = self.session.get(QueueRow, queue_id)
