@@ -27,8 +27,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/routing.py --quick
 	$(BIN)/python bench/chat_fanout.py --quick
 	$(BIN)/python bench/renewals.py --quick
+	$(BIN)/python bench/erlang.py --quick
+	$(BIN)/python bench/forecast.py --quick
 
-## lint: ruff everywhere, mypy --strict on the domain
+## lint: ruff everywhere, mypy --strict on the domain and the WFM engines
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy

@@ -12,6 +12,7 @@ from rich.console import Console
 from helpline.bootstrap import build
 from helpline.cli_billing import billing_app
 from helpline.cli_selfservice import register as register_selfservice
+from helpline.cli_wfm import wfm_app
 from helpline.domain.agents import Role
 from helpline.domain.channels import Channel
 from helpline.domain.errors import HelplineError
@@ -32,6 +33,7 @@ queues_app = typer.Typer(help="Queues: skills, timeouts, escalation, hours.",
 app.add_typer(users_app, name="users")
 app.add_typer(queues_app, name="queues")
 app.add_typer(billing_app, name="billing")
+app.add_typer(wfm_app, name="wfm")
 register_selfservice(app)
 console = Console(soft_wrap=True)
 

@@ -1,0 +1,18 @@
+"""`helpline wfm …`: workforce-management commands for planners and scripts.
+
+Each command lives with its engine (``helpline.wfm.*``) and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from helpline.wfm.erlang_cli import erlang_command
+from helpline.wfm.forecast_cli import forecast_command
+
+wfm_app = typer.Typer(help="Workforce management: Erlang staffing, forecasts.",
+                      no_args_is_help=True)
+
+# Commands are registered below, one line each.
+wfm_app.command("erlang")(erlang_command)
+wfm_app.command("forecast")(forecast_command)

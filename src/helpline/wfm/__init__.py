@@ -1,0 +1,1 @@
+"""Workforce management: queueing math, forecasts, staffing, schedules (issue 4)."""
