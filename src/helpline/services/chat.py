@@ -144,15 +144,10 @@ async def post_message_async(ctx: ServiceContext, *, contact_id: str, sender: st
     if store is not None and store.started:
         text = _checked_message(sender, body, client_msg_id)
         now = ctx.now()
-        appended = await store.append(
-            NewMessage(contact_id, sender, agent_id, client_msg_id, text, now))
+        message = NewMessage(contact_id, sender, agent_id, client_msg_id, text, now)
+        appended = await store.append(message)
         if appended is not None:
-            seq, assigned = appended
-            stored = StoredMessage(contact_id, seq, sender, agent_id, client_msg_id, text,
-                                   now.isoformat())
-            if ctx.publish is not None:
-                ctx.publish([{**stored.payload(), "assigned_agent_id": assigned}])
-            return stored
+            return _announce(ctx, message, *appended)
     return await blocking(lambda: post_message(
         ctx, contact_id=contact_id, sender=sender, body=body, client_msg_id=client_msg_id,
         agent_id=agent_id))
@@ -224,11 +219,15 @@ def _append_in_one_statement(ctx: ServiceContext, contact_id: str, sender: str, 
     message = NewMessage(contact_id, sender, agent_id, client_msg_id, body, now)
     with ctx.uow(autocommit=True) as uow:
         appended = uow.messages.append(message)
-    if appended is None:
-        return None
-    seq, assigned = appended
-    stored = StoredMessage(contact_id, seq, sender, agent_id, client_msg_id, body,
-                           now.isoformat())
+    return None if appended is None else _announce(ctx, message, *appended)
+
+
+def _announce(ctx: ServiceContext, message: NewMessage, seq: int,
+              assigned: str | None) -> StoredMessage:
+    """The stored message of a one-statement append, published after its commit."""
+    stored = StoredMessage(message.contact_id, seq, message.sender, message.agent_id,
+                           message.client_msg_id, message.body,
+                           message.created_at.isoformat())
     if ctx.publish is not None:
         ctx.publish([{**stored.payload(), "assigned_agent_id": assigned}])
     return stored
