@@ -76,6 +76,7 @@ def test_verify_reveal_puk_and_read_the_audit(app_client: tuple[TestClient, Serv
     assert code.status_code == 200 and code.json()["outcome"] == "sent"
 
     assert client.get("/api/v1/desk/audit").status_code == 403
+    assert client.get("/api/v1/desk/complaints").status_code == 403  # agents: no
     login(client, "boris")
     assert client.get(f"{base}/card").status_code == 403
     login(client, "sveta")
@@ -88,3 +89,4 @@ def test_verify_reveal_puk_and_read_the_audit(app_client: tuple[TestClient, Serv
     assert entries[0]["params"] == {"line_msisdn": "7916*****67"}
     assert puk not in log.text
     assert client.get("/audit").status_code == 200
+    assert client.get("/api/v1/desk/complaints").json() == []  # none filed here

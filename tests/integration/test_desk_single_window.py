@@ -309,6 +309,12 @@ def test_complaint_goes_to_the_tech_queue_with_a_due_time(ctx: ServiceContext,
     due = row["due_at"]
     assert row["queue"] == "tech" and row["status"] == "open" and row["msisdn"] == OWN
     assert str(due).startswith(str((noon(DAY) + timedelta(hours=72)).date()))
+    desk_actions.file_complaint(ctx, d.agent, s, category="network",
+                                description="Нет сети дома", key="c-2")
+    listed = desk_actions.open_complaints(ctx)
+    # the network complaint (24 h) is due before the billing one (72 h)
+    assert [c["category"] for c in listed] == ["network", "billing"]
+    assert not any(c["overdue"] for c in listed)
 
 
 def test_agent_sees_only_own_conversations(ctx: ServiceContext) -> None:

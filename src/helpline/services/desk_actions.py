@@ -354,3 +354,21 @@ def file_complaint(ctx: ServiceContext, actor: Actor, subject: Subject, *, categ
     request = Request(actor, subject, DeskAction.FILE_COMPLAINT, {"category": category},
                       reason, key)
     return perform(ctx, request, change)
+
+
+def open_complaints(ctx: ServiceContext, *, queue: str = "tech",
+                    limit: int = 200) -> list[dict[str, Any]]:
+    """The technical queue's open complaints, soonest due first, with ``overdue``."""
+    if not 1 <= limit <= 1000:
+        raise ValidationFailed("limit must be 1..1000", field="limit")
+    now = ctx.now()
+    with ctx.uow() as uow:
+        rows = uow.session.scalars(
+            select(ComplaintRow).where(ComplaintRow.queue == queue,
+                                       ComplaintRow.status == "open")
+            .order_by(ComplaintRow.due_at, ComplaintRow.id).limit(limit)).all()
+        return [{"id": r.id, "queue": r.queue, "category": r.category, "msisdn": r.msisdn,
+                 "contact_id": r.contact_id, "description": r.description,
+                 "created_by": r.created_by, "created_at": r.created_at.isoformat(),
+                 "due_at": r.due_at.isoformat(), "overdue": r.due_at <= now}
+                for r in rows]

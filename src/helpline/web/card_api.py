@@ -248,6 +248,14 @@ def audit_log(account: Auditor, request: Request,
     return [AuditOut(**entry.to_json()) for entry in found]
 
 
+@api.get("/complaints")
+def complaints(account: Auditor, request: Request,
+               queue: Annotated[str, Query(max_length=64)] = "tech",
+               limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+    """Open complaints of a technical queue, soonest due first (supervisors, admins)."""
+    return desk_actions.open_complaints(ctx_of(request), queue=queue, limit=limit)
+
+
 @pages.get("/audit")
 def audit_page(request: Request) -> Any:
     account = _account(request)
