@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import sys
 import time
@@ -34,7 +35,10 @@ from _common import RUN_DATE, Table, emit_json
 from helpline.wfm.forecast import backtest, default_models, wape
 from helpline.wfm.forecast_data import read_counts_csv
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "arrivals"
+#: ../shared/data of the project (HELPLINE_SHARED_DATA overrides it).
+SHARED_DATA = Path(os.environ.get("HELPLINE_SHARED_DATA",
+                                  Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA = SHARED_DATA / "arrivals"
 GITPAY, BANK = "gitpay_contact_center_15min_31d.csv", "fpp3_bank_calls_5min.csv"
 #: label -> (file, origins, end_day). "gitpay" scores days 22-28 (0-based 21..27), the
 #: window whose seasonal-naive WAPE reproduces the data README's 10.80%; "gitpay-last7"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,10 @@ from helpline.store.tables import EventRow
 from helpline.wfm.forecast import SeasonalNaive, forecast
 from helpline.wfm.forecast_data import read_event_log
 
-GITPAY = (Path(__file__).resolve().parents[3] / "shared" / "data" / "arrivals"
+#: ../shared/data of the project (HELPLINE_SHARED_DATA overrides it).
+SHARED_DATA = Path(os.environ.get("HELPLINE_SHARED_DATA",
+                                  Path(__file__).resolve().parents[3] / "shared" / "data"))
+GITPAY = (SHARED_DATA / "arrivals"
           / "gitpay_contact_center_15min_31d.csv")
 
 

@@ -5,6 +5,7 @@ last digit published."""
 from __future__ import annotations
 
 import csv
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,10 @@ import pytest
 from helpline.wfm.erlang import erlang_c_metrics, required_agents, staff_for, traffic_erlangs
 from helpline.wfm.erlang_a import erlang_a_metrics
 
-CSV = (Path(__file__).resolve().parents[4] / "shared" / "data" / "reference-values"
+#: ../shared/data of the project (HELPLINE_SHARED_DATA overrides it).
+SHARED_DATA = Path(os.environ.get("HELPLINE_SHARED_DATA",
+                                  Path(__file__).resolve().parents[4] / "shared" / "data"))
+CSV = (SHARED_DATA / "reference-values"
        / "erlang_reference.csv")
 ROWS = list(csv.DictReader(CSV.open(encoding="utf-8"))) if CSV.exists() else []
 pytestmark = pytest.mark.skipif(not ROWS, reason=f"{CSV} not found (shared data set absent)")
