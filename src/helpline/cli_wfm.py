@@ -9,10 +9,12 @@ import typer
 
 from helpline.wfm.erlang_cli import erlang_command
 from helpline.wfm.forecast_cli import forecast_command
+from helpline.wfm.staffing_cli import staff_command
 
-wfm_app = typer.Typer(help="Workforce management: Erlang staffing, forecasts.",
+wfm_app = typer.Typer(help="Workforce management: Erlang staffing, forecasts, requirements.",
                       no_args_is_help=True)
 
 # Commands are registered below, one line each.
 wfm_app.command("erlang")(erlang_command)
 wfm_app.command("forecast")(forecast_command)
+wfm_app.command("staff")(staff_command)
