@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Annotated
 
@@ -12,33 +11,17 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from helpline.bootstrap import Container, build
+from helpline.bootstrap import Container
+from helpline.cli_support import container_from_env
 from helpline.domain.billing import format_minor
-from helpline.domain.errors import HelplineError
-from helpline.settings import Settings
 
 billing_app = typer.Typer(help="Subscribers' billing: nightly charges, top-ups, balances.",
                           no_args_is_help=True)
 console = Console(soft_wrap=True)
 
 
-@contextmanager
-def _container() -> Iterator[Container]:
-    """A container from the environment; domain errors print ``error_id: message``."""
-    settings = Settings()
-    try:
-        settings.check()
-        container = build(settings)
-    except HelplineError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(2) from error
-    try:
-        yield container
-    except HelplineError as error:
-        console.print(f"[red]{error.error_id}: {error.message} {error.details or ''}[/red]")
-        raise typer.Exit(1) from error
-    finally:
-        container.close()
+def _container() -> AbstractContextManager[Container]:
+    return container_from_env(console, show_details=True)
 
 
 def _day(value: str) -> date:

@@ -9,16 +9,15 @@ Both go through the same services as the gateway endpoints (same database).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from helpline.bootstrap import Container, build
-from helpline.domain.errors import HelplineError
+from helpline.bootstrap import Container
+from helpline.cli_support import container_from_env
 from helpline.services.selfservice import (
     InboundSms,
     StoreSmsSender,
@@ -26,28 +25,12 @@ from helpline.services.selfservice import (
     handle_sms,
     handle_ussd,
 )
-from helpline.settings import Settings
 
 console = Console(soft_wrap=True)
 
 
-@contextmanager
-def _container() -> Iterator[Container]:
-    """A container from the environment; domain errors print ``error_id: message``."""
-    try:
-        settings = Settings()
-        settings.check()
-        container = build(settings)
-    except HelplineError as error:
-        console.print(f"[red]{escape(error.message)}[/red]")
-        raise typer.Exit(2) from error
-    try:
-        yield container
-    except HelplineError as error:
-        console.print(f"[red]{error.error_id}: {escape(error.message)}[/red]")
-        raise typer.Exit(1) from error
-    finally:
-        container.close()
+def _container() -> AbstractContextManager[Container]:
+    return container_from_env(console)
 
 
 def ussd(

@@ -21,7 +21,6 @@ import psycopg
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import Select, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -60,6 +59,7 @@ from helpline.store.billing_tables import (
     SelfServiceRequestRow,
     TariffRow,
 )
+from helpline.store.driver import driver_connection, postgres_sql
 
 _TARIFF_FIELDS = (
     "name", "monthly_fee_minor", "daily_fee_minor", "included_minutes", "included_sms",
@@ -210,12 +210,6 @@ _INSERT_REQUEST = _insert(_REQUESTS, ("channel", "idempotency_key", "msisdn", "o
 _JSON_COLUMNS = frozenset({"services", "carried_over", "expired_carried_over", "result"})
 
 
-@functools.lru_cache(maxsize=128)
-def _postgres_sql(stmt: Any) -> str:
-    """The statement as psycopg SQL text (``%(name)s`` parameters), compiled once."""
-    return str(stmt.compile(dialect=postgresql_psycopg.dialect()))
-
-
 def _driver_value(name: str, value: Any) -> Any:
     """What SQLAlchemy's column types would bind, for the raw driver path."""
     if name in _JSON_COLUMNS:
@@ -247,10 +241,8 @@ class BillingRepository:
         conn = self.session.connection()
         if conn.dialect.name != "postgresql":
             return list(conn.execute(stmt, params))
-        driver = conn.connection.driver_connection
-        assert isinstance(driver, psycopg.Connection)
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            cursor.execute(_postgres_sql(stmt), params, prepare=True)
+        with driver_connection(self.session).cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(postgres_sql(stmt), params, prepare=True)
             return cursor.fetchall()
 
     def _write(self, stmt: Any, rows: list[dict[str, Any]]) -> None:
@@ -267,13 +259,12 @@ class BillingRepository:
             for stmt, rows in pending:
                 conn.execute(stmt, rows if len(rows) > 1 else rows[0])
             return
-        driver = conn.connection.driver_connection
-        assert isinstance(driver, psycopg.Connection)
+        driver = driver_connection(self.session)
         sql = ""
         try:
             with driver.pipeline(), driver.cursor() as cursor:
                 for stmt, rows in pending:
-                    sql = _postgres_sql(stmt)
+                    sql = postgres_sql(stmt)
                     params = [{k: _driver_value(k, v) for k, v in row.items()} for row in rows]
                     if len(params) == 1:
                         cursor.execute(sql, params[0], prepare=True)
@@ -494,12 +485,6 @@ class BillingRepository:
             stmt = stmt.where(LedgerEntryRow.id < before_id)
         rows = self.session.scalars(stmt.order_by(LedgerEntryRow.id.desc()).limit(limit))
         return [(r.id, entry_from_row(r)) for r in rows]
-
-    def ledger_sum(self, msisdn: str) -> int:
-        self.flush()
-        total = self.session.scalar(select(func.coalesce(func.sum(LedgerEntryRow.amount_minor),
-                                                         0)).where(LedgerEntryRow.msisdn == msisdn))
-        return int(total or 0)
 
     # -- self-service request results -----------------------------------------------------------
     def stored_request(self, channel: str, key: str) -> StoredRequest | None:

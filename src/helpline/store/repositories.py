@@ -18,7 +18,6 @@ from time import monotonic
 from types import MappingProxyType
 from typing import Any
 
-import psycopg
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -37,7 +36,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -48,6 +46,7 @@ from helpline.domain.contacts import HOLDS_CAPACITY, Contact, ContactState
 from helpline.domain.errors import NotFound
 from helpline.domain.queues import BusinessHours, EscalationStep, Queue
 from helpline.domain.routing import AgentSnapshot
+from helpline.store.driver import driver_connection, postgres_sql
 from helpline.store.tables import (
     AgentRow,
     ApiTokenRow,
@@ -561,18 +560,11 @@ WITH c AS (
 SELECT m.seq, c.agent_id FROM c CROSS JOIN m""")
 
 
-@functools.lru_cache(maxsize=4)
-def _append_driver_sql(clause: TextClause) -> str:
-    """The statement as psycopg text (``%(name)s`` parameters), compiled once: the hot
-    path runs it straight through the driver as a prepared statement."""
-    return str(clause.compile(dialect=postgresql_psycopg.dialect()))
-
-
 _APPEND_CUSTOMER = _append_sql("state IN ('queued', 'offered', 'active')")
 _APPEND_AGENT = _append_sql("state = 'active' AND agent_id = :agent")
 #: The same statements as psycopg text, for the event loop's async connections.
-APPEND_CUSTOMER_SQL = _append_driver_sql(_APPEND_CUSTOMER)
-APPEND_AGENT_SQL = _append_driver_sql(_APPEND_AGENT)
+APPEND_CUSTOMER_SQL = postgres_sql(_APPEND_CUSTOMER)
+APPEND_AGENT_SQL = postgres_sql(_APPEND_AGENT)
 
 
 class MessageRepository:
@@ -608,11 +600,9 @@ class MessageRepository:
         is its own transaction: one round trip. Returns (seq, assigned agent) or None
         when nothing was stored (unknown contact, wrong state or agent, or a repeated
         client id)."""
-        sql = _APPEND_AGENT if message.sender == "agent" else _APPEND_CUSTOMER
+        sql = APPEND_AGENT_SQL if message.sender == "agent" else APPEND_CUSTOMER_SQL
         check_aware(message.created_at, "created_at")
-        driver = self.session.connection().connection.driver_connection
-        assert isinstance(driver, psycopg.Connection)
-        row = driver.execute(_append_driver_sql(sql), {
+        row = driver_connection(self.session).execute(sql, {
             "cid": message.contact_id, "sender": message.sender, "agent": message.agent_id,
             "cmid": message.client_msg_id, "body": message.body, "now": message.created_at,
             "chars": len(message.body)}, prepare=True).fetchone()

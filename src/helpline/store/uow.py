@@ -76,11 +76,6 @@ class UnitOfWork:
         # loaded attributes readable on the detached objects.
         self.session.close()
 
-    @property
-    def dialect(self) -> str:
-        """``postgresql`` or ``sqlite``."""
-        return self.session.get_bind().dialect.name
-
     def notify(self, payload: dict[str, Any]) -> None:
         """Queue a real-time notification that is not a domain event (e.g. a message)."""
         self._extra.append(payload)
