@@ -1,0 +1,1 @@
+"""WFM schedules (issue 4 §4)."""
