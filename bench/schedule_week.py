@@ -87,18 +87,22 @@ def roster(need: list[int], spare: float = 1.25) -> list[Operator]:
     return ops
 
 
-def ours(start: date, need: list[int], time_limit: float, workers: int) -> dict[str, Any]:
+def ours(start: date, need: list[int], time_limit: float, workers: int,
+         margin: float = 0.01) -> dict[str, Any]:
     ops = roster(need)
     problem = Problem(start, 7, 15, {"calls": need}, CONTRACTS, tuple(ops), WEIGHTS)
     began = time.perf_counter()
-    schedule = solve(problem, time_limit_seconds=time_limit, workers=workers, staff_all=False)
+    schedule = solve(problem, time_limit_seconds=time_limit, workers=workers, staff_all=False,
+                     margin=margin)
     seconds = time.perf_counter() - began
     problems = check_schedule(schedule)
     cov = coverage(schedule.shifts, {o.id: o.skills for o in ops}, problem.requirement, 15)
     used = len({s.operator_id for s in schedule.shifts})
     return {"method": "helpline", "seconds": seconds, **cov.summary(), "operators": used,
             "pool": len(ops), "shifts": len(schedule.shifts), "violations": len(problems),
-            "status": schedule.stats.status, "lines_gap": schedule.stats.gap}
+            "status": schedule.stats.status, "objective": schedule.stats.objective,
+            "bound": schedule.stats.bound, "gap": schedule.stats.gap,
+            "stages": dict(schedule.stats.stages)}
 
 
 def pyworkforce(need: list[int], time_limit: float, workers: int) -> dict[str, Any]:

@@ -42,8 +42,11 @@ def read_forecast(path: Path, column: str) -> tuple[list[str], list[float], list
 
 
 def staff_command(
-    forecast: Annotated[Path, typer.Option(help="CSV written by `helpline wfm forecast`")],
     out: Annotated[Path, typer.Option(help="requirements CSV to write")],
+    forecast: Annotated[Path | None, typer.Option(
+        help="CSV written by `helpline wfm forecast`")] = None,
+    plan: Annotated[Path | None, typer.Option(
+        help="JSON list of queues: forecast, queue, skill, channel and targets")] = None,
     queue: Annotated[str, typer.Option(help="queue the forecast is for")] = "mobile",
     skill: Annotated[str, typer.Option(help="skill the queue needs")] = "",
     channel: Annotated[str, typer.Option(help="call or chat")] = "call",
@@ -59,32 +62,62 @@ def staff_command(
         "forecast"),
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary")] = False,
 ) -> None:
-    """Agents and staff needed per interval for one queue and skill; write a CSV.
-    Run it per queue/skill and concatenate the files for the whole centre."""
-    if channel not in ("call", "chat"):
-        raise typer.BadParameter("channel must be call or chat")
-    if volume not in ("forecast", "hi"):
-        raise typer.BadParameter("volume must be forecast or hi")
-    starts, counts, aht, interval = read_forecast(forecast, volume)
-    target = Target(target_sl, target_seconds, shrinkage, max_occupancy, patience_seconds,
-                    max_abandon, chats_per_agent, handle_time_growth)
-    kind: Literal["call", "chat"] = "chat" if channel == "chat" else "call"
-    try:
-        need = requirements(kind, np.asarray(counts), np.asarray(aht), interval, target)
-    except HelplineError as error:
-        typer.echo(f"error: {error.message} {error.details}", err=True)
-        raise typer.Exit(2) from error
+    """Agents and staff needed per interval for one queue and skill (``--forecast``), or
+    for every queue of a plan file (``--plan``); write one CSV."""
+    if (forecast is None) == (plan is None):
+        raise typer.BadParameter("give either --forecast or --plan")
+    defaults = {"channel": channel, "target_sl": target_sl, "target_seconds": target_seconds,
+                "shrinkage": shrinkage, "max_occupancy": max_occupancy,
+                "patience_seconds": patience_seconds, "max_abandon": max_abandon,
+                "chats_per_agent": chats_per_agent, "handle_time_growth": handle_time_growth,
+                "volume": volume}
+    if plan is not None:
+        try:
+            entries = json.loads(plan.read_text(encoding="utf-8"))
+            if not isinstance(entries, list) or not entries:
+                raise ValueError("the plan must be a non-empty JSON list")
+            queues = [{**defaults, **e, "forecast": plan.parent / str(e["forecast"])}
+                      for e in entries]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise typer.BadParameter(f"{plan}: {error}") from error
+    else:
+        queues = [{**defaults, "forecast": forecast, "queue": queue, "skill": skill}]
+    rows: list[list[object]] = []
+    peaks: dict[str, int] = {}
+    agents_total = staff_total = 0.0
+    for q in queues:
+        ch = str(q["channel"])
+        if ch not in ("call", "chat"):
+            raise typer.BadParameter("channel must be call or chat")
+        if q["volume"] not in ("forecast", "hi"):
+            raise typer.BadParameter("volume must be forecast or hi")
+        starts, counts, aht, interval = read_forecast(Path(q["forecast"]), str(q["volume"]))
+        target = Target(float(q["target_sl"]), float(q["target_seconds"]),
+                        float(q["shrinkage"]), float(q["max_occupancy"]),
+                        None if q["patience_seconds"] is None else float(q["patience_seconds"]),
+                        None if q["max_abandon"] is None else float(q["max_abandon"]),
+                        int(q["chats_per_agent"]), float(q["handle_time_growth"]))
+        kind: Literal["call", "chat"] = "chat" if ch == "chat" else "call"
+        try:
+            need = requirements(kind, np.asarray(counts), np.asarray(aht), interval, target)
+        except HelplineError as error:
+            typer.echo(f"error: {error.message} {error.details}", err=True)
+            raise typer.Exit(2) from error
+        name = str(q.get("queue") or "mobile")
+        sk = str(q.get("skill") or name)
+        for i, start in enumerate(starts):
+            rows.append([start, name, sk, ch, f"{counts[i]:.3f}", f"{aht[i]:.1f}",
+                         int(need.agents[i]), int(need.staff[i]),
+                         f"{float(need.service_level[i]):.4f}", need.model])
+        peaks[f"{name}/{sk}"] = int(need.agents.max())
+        agents_total += float(need.agents.sum()) * interval / 3600
+        staff_total += float(need.staff.sum()) * interval / 3600
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        for i, start in enumerate(starts):
-            writer.writerow([start, queue, skill or queue, channel, f"{counts[i]:.3f}",
-                             f"{aht[i]:.1f}", int(need.agents[i]), int(need.staff[i]),
-                             f"{float(need.service_level[i]):.4f}", need.model])
-    summary = {"intervals": len(starts), "model": need.model,
-               "peak_agents": int(need.agents.max()), "peak_staff": int(need.staff.max()),
-               "agent_hours": round(float(need.agents.sum()) * interval / 3600, 1),
-               "staff_hours": round(float(need.staff.sum()) * interval / 3600, 1),
+        writer.writerows(rows)
+    summary = {"intervals": len(rows), "queues": len(queues), "peak_agents": peaks,
+               "agent_hours": round(agents_total, 1), "staff_hours": round(staff_total, 1),
                "out": str(out)}
     if as_json:
         typer.echo(json.dumps(summary))

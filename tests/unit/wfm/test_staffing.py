@@ -54,7 +54,32 @@ def test_calls_need_the_minimal_erlang_c_agents_and_shrinkage_adds_staff(
     # staff = ceil(agents / 0.7), by hand for these counts
     assert [int(r["staff"]) for r in rows] == [-(-a * 10 // 7) for a in expected]
     summary = json.loads(result.output)
-    assert summary["peak_agents"] == expected[1] and summary["model"] == "erlang-c"
+    assert summary["peak_agents"] == {"mobile/mobile": expected[1]}
+    assert {r["model"] for r in rows} == {"erlang-c"}
+
+
+def test_a_plan_staffs_several_queues_in_one_file(tmp_path: Path) -> None:
+    source, out = tmp_path / "forecast.csv", tmp_path / "need.csv"
+    write_forecast(source)
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps([
+        {"forecast": "forecast.csv", "queue": "mobile", "skill": "ru", "target_sl": 0.8,
+         "target_seconds": 20},
+        {"forecast": "forecast.csv", "queue": "chat", "skill": "ru_chat", "channel": "chat",
+         "chats_per_agent": 3, "target_sl": 0.8, "target_seconds": 20}]), encoding="utf-8")
+    result = CliRunner().invoke(app, ["wfm", "staff", "--plan", str(plan), "--out", str(out),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    calls = [int(r["agents"]) for r in rows if r["skill"] == "ru"]
+    chats = [int(r["agents"]) for r in rows if r["skill"] == "ru_chat"]
+    assert calls == [minimal_by_mpmath(v, aht, 0.8, 20) for _, v, _, aht in FORECAST]
+    assert len(chats) == len(calls) and sum(chats) < sum(calls)
+    assert json.loads(result.output)["queues"] == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    result = CliRunner().invoke(app, ["wfm", "staff", "--plan", str(bad), "--out", str(out)])
+    assert result.exit_code == 2 and "non-empty JSON list" in result.output
 
 
 def test_the_upper_bound_needs_at_least_as_many(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ alone on two cores stays far from it within a minute (measured in bench/schedule
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -135,3 +136,64 @@ def relax(columns: Sequence[Mapping[int, int]], column_group: Sequence[int],
     total_need = sum(int(v) for s in skills for v in need[s]) * scale
     return Relaxation(float(result.fun) + under * total_need,
                       [float(v) for v in result.x[:n_x]])
+
+
+def improve_single_skill(columns: Sequence[Mapping[int, int]], column_group: Sequence[int],
+                         group_size: Sequence[int], need: Sequence[int], counts: list[int],
+                         scale: int, under: int, over: int, staff_all: bool,
+                         budget_seconds: float = 5.0) -> list[int]:
+    """Greedy local search on integer line counts for one skill: add the line that
+    lowers the objective most, or drop (or, with ``staff_all``, move) one operator
+    while that helps. Starts from ``counts`` (e.g. the rounded relaxation)."""
+    slots = len(need)
+    a = np.zeros((slots, len(columns)))
+    for j, col in enumerate(columns):
+        for t, w in col.items():
+            a[t, j] = w
+    demand = np.asarray(need, dtype=float) * scale
+    x = np.asarray(counts, dtype=float)
+    used = np.zeros(len(group_size))
+    for j, g in enumerate(column_group):
+        used[g] += x[j]
+    groups = np.asarray(column_group)
+    size = np.asarray(group_size, dtype=float)
+    col_sum = a.sum(axis=0)
+    deadline = time.perf_counter() + budget_seconds
+    while time.perf_counter() < deadline:
+        present = a @ x
+        deficit = np.maximum(demand - present, 0.0)
+        # Adding one operator to line j.
+        add = (under + over) * np.minimum(a, deficit[:, None]).sum(axis=0) - over * col_sum
+        if not staff_all:
+            add[used[groups] >= size[groups]] = -np.inf
+        else:
+            add[:] = -np.inf  # with everyone scheduled, only moves are allowed
+        # Removing one operator from line j (only where someone is).
+        lost = np.minimum(a, np.maximum(present - demand, 0.0)[:, None])
+        remove = over * col_sum - (under + over) * (a - lost).sum(axis=0)
+        remove[x <= 0] = -np.inf
+        best_add, best_remove = int(np.argmax(add)), int(np.argmax(remove))
+        if not staff_all and max(add[best_add], remove[best_remove]) > 1e-9:
+            if add[best_add] >= remove[best_remove]:
+                x[best_add] += 1
+                used[groups[best_add]] += 1
+            else:
+                x[best_remove] -= 1
+                used[groups[best_remove]] -= 1
+            continue
+        # A move: remove from the best line to remove, add to the best line of its group.
+        if remove[best_remove] == -np.inf:
+            break
+        g = groups[best_remove]
+        x[best_remove] -= 1
+        present2 = a @ x
+        deficit2 = np.maximum(demand - present2, 0.0)
+        gain = (under + over) * np.minimum(a, deficit2[:, None]).sum(axis=0) - over * col_sum
+        gain[groups != g] = -np.inf
+        target = int(np.argmax(gain))
+        if remove[best_remove] + gain[target] > 1e-9 and target != best_remove:
+            x[target] += 1
+        else:
+            x[best_remove] += 1
+            break
+    return [int(v) for v in x]

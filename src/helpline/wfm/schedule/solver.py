@@ -48,7 +48,7 @@ from helpline.wfm.schedule.model import (
     SolveStats,
     check_problem,
 )
-from helpline.wfm.schedule.relaxation import relax
+from helpline.wfm.schedule.relaxation import improve_single_skill, relax
 
 #: Stage 1 counts presence in 1/SCALE of an operator.
 SCALE = 10
@@ -205,6 +205,18 @@ def solve_lines(problem: Problem, groups: Sequence[Group], time_limit_seconds: f
         x[key] = var
         for t, weight in column.items():
             presence[gi][t].append((var, weight))
+    start_counts = [0] * len(keys)
+    for gi, g in enumerate(groups):
+        idx = [j for j, k in enumerate(keys) if k[0] == gi]
+        for j, count in zip(idx, _round([lp.values[j] for j in idx], len(g.members),
+                                        staff_all), strict=True):
+            start_counts[j] = count
+    if len(problem.requirement) == 1:
+        start_counts = improve_single_skill(
+            columns, [k[0] for k in keys], [len(g.members) for g in groups],
+            next(iter(problem.requirement.values())), start_counts, SCALE,
+            problem.weights.under, problem.weights.over, staff_all,
+            budget_seconds=time_limit_seconds * 0.3)
     hinted = {gi: [0] * problem.slots for gi in range(len(groups))}
     for gi, g in enumerate(groups):
         idx = [j for j, k in enumerate(keys) if k[0] == gi]
@@ -213,13 +225,13 @@ def solve_lines(problem: Problem, groups: Sequence[Group], time_limit_seconds: f
             model.add(total == len(g.members))
         else:
             model.add(total <= len(g.members))
-        for j, count in zip(idx, _round([lp.values[j] for j in idx], len(g.members),
-                                        staff_all), strict=True):
+        for j in idx:
+            count = start_counts[j]
             model.add_hint(x[keys[j]], count)
             for t, weight in columns[j].items():
                 hinted[gi][t] += count * weight
     model.minimize(_cover_objective(model, problem, presence, groups, SCALE, hint=hinted))
-    solver = _solver(time_limit_seconds, workers, seed)
+    solver = _solver(time_limit_seconds * 0.7, workers, seed)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(f"stage 1 found no schedule ({solver.status_name(status)})")
