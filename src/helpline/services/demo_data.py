@@ -1,6 +1,6 @@
 """Demo data: three queues, operators with skills and languages, a supervisor,
 canned replies with the greeting and hold scripts of seed 004; subscribers and
-billing (``billing_demo``)."""
+billing (``billing_demo``); a published two-week schedule (``wfm_demo``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from helpline.services import accounts
 from helpline.services.billing_demo import seed_billing
 from helpline.services.context import ServiceContext
 from helpline.services.keys import document_key as derive_document_key
+from helpline.services.wfm_demo import seed_wfm
 from helpline.settings import DEMO_SECRET_KEY
 from helpline.store.tables import CannedReplyRow, QueueRow
 
@@ -92,8 +93,11 @@ def seed(ctx: ServiceContext, password: str = DEMO_PASSWORD,
     Subscribers and billing are seeded on their own (also into an older demo DB)."""
     seed_billing(ctx, document_key or derive_document_key(DEMO_SECRET_KEY))
     with ctx.uow() as uow:
-        if uow.session.scalars(select(QueueRow).limit(1)).first() is not None:
-            return False
+        seeded = uow.session.scalars(select(QueueRow).limit(1)).first() is not None
+    if seeded:
+        seed_wfm(ctx)  # an older demo database gets the schedule too
+        return False
+    with ctx.uow() as uow:
         for queue_id, name, name_ru, skill, aht in QUEUES:
             uow.queues.add(QueueRow(
                 id=queue_id, name=name, name_ru=name_ru, skill=skill, min_level=30,
@@ -108,4 +112,5 @@ def seed(ctx: ServiceContext, password: str = DEMO_PASSWORD,
         accounts.create_user(ctx, username=user.username, password=password,
                              display_name=user.name, role=user.role, skills=user.skills,
                              languages=user.languages, ui_language=user.ui_language)
+    seed_wfm(ctx)
     return True

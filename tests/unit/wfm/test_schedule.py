@@ -9,12 +9,15 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 from typer.testing import CliRunner
 
 from helpline.cli import app
 from helpline.domain.errors import ValidationFailed
 from helpline.wfm.schedule.checker import check_schedule
+from helpline.wfm.schedule.contracts import STANDARD_CONTRACTS
 from helpline.wfm.schedule.coverage import coverage
 from helpline.wfm.schedule.json_format import (
     problem_from_dict,
@@ -285,3 +288,25 @@ def test_cli_writes_schedule_csv_and_chart(tmp_path) -> None:  # type: ignore[no
                                       "--operators", str(bad)])
     assert result.exit_code == 2
     assert "unknown contract" in result.output
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          phases=(Phase.explicit, Phase.generate))  # no shrinking: each example solves
+@given(st.integers(1, 9), st.lists(st.sampled_from(sorted(STANDARD_CONTRACTS)), min_size=1,
+                                   max_size=8),
+       st.integers(0, 2**16), st.booleans())
+def test_random_problems_give_schedules_that_keep_every_rule(
+        days: int, contracts: list[str], seed: int, pick: bool) -> None:
+    rng = random.Random(seed)
+    need = [rng.choice([0, 1, 1, 2, 3]) if 7 * 4 <= k % 96 < 22 * 4 else 0
+            for k in range(days * 96)]
+    operators = tuple(
+        Operator(f"o{i}", f"O{i}", name, frozenset(rng.sample(["ru", "en"], rng.randint(1, 2))),
+                 frozenset({MONDAY + timedelta(days=rng.randrange(days))}) if i % 3 == 0
+                 else frozenset(),
+                 Preferences(days_off=frozenset({rng.randrange(7)})))
+        for i, name in enumerate(contracts))
+    problem = Problem(MONDAY, days, 15, {"ru": need, "en": need[::-1]}, STANDARD_CONTRACTS,
+                      operators)
+    schedule = solve(problem, time_limit_seconds=2, workers=2, staff_all=not pick)
+    assert check_schedule(schedule) == []

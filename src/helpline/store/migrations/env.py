@@ -7,7 +7,8 @@ from sqlalchemy import create_engine, pool
 
 import helpline.store.billing_tables
 import helpline.store.channel_tables
-import helpline.store.desk_tables  # noqa: F401
+import helpline.store.desk_tables
+import helpline.store.wfm_tables  # noqa: F401
 from helpline.store.tables import Base
 
 config = context.config

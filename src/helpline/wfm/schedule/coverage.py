@@ -77,7 +77,7 @@ def presence(shifts: Iterable[Shift], skills_of: Mapping[str, frozenset[str]],
     return dict(out)
 
 
-def _max_flow(supply: Sequence[int], need: Sequence[int],
+def max_flow(supply: Sequence[int], need: Sequence[int],
               edges: Sequence[Sequence[int]]) -> list[list[int]]:
     """Integral bipartite transport: ``supply[i]`` operators of class i may serve the
     skills ``edges[i]``; ``need[j]`` per skill. Returns flow[i][j] of maximum total
@@ -155,7 +155,7 @@ def coverage(shifts: Iterable[Shift], skills_of: Mapping[str, frozenset[str]],
                 served[s] = np.minimum(groups[cls], need[s])
     else:
         for t in range(slots):
-            flow = _max_flow([int(groups[c][t]) for c in classes],
+            flow = max_flow([int(groups[c][t]) for c in classes],
                              [int(need[s][t]) for s in skills], edges)
             for j, s in enumerate(skills):
                 served[s][t] = sum(row[j] for row in flow)

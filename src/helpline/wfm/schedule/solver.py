@@ -30,7 +30,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 
-from helpline.wfm.schedule.coverage import coverage
+from helpline.wfm.schedule.coverage import coverage, max_flow
 from helpline.wfm.schedule.lines import (
     BreakPlan,
     Line,
@@ -234,11 +234,34 @@ def solve_lines(problem: Problem, groups: Sequence[Group], time_limit_seconds: f
     solver = _solver(time_limit_seconds * 0.7, workers, seed)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"stage 1 found no schedule ({solver.status_name(status)})")
+        # No solution within the time: keep the local-search start (always feasible).
+        counts = {k: c for k, c in zip(keys, start_counts, strict=True) if c}
+        return LinePlan(counts, _plan_objective(problem, groups, keys, columns, start_counts),
+                        lp.bound / SCALE, "local_search")
     counts = {k: int(solver.value(v)) for k, v in x.items() if solver.value(v)}
     bound = max(solver.best_objective_bound, lp.bound)
     return LinePlan(counts, solver.objective_value / SCALE, bound / SCALE,
                     solver.status_name(status))
+
+
+def _plan_objective(problem: Problem, groups: Sequence[Group], keys: Sequence[tuple[int, Line]],
+                    columns: Sequence[Mapping[int, int]], counts: Sequence[int]) -> float:
+    """Stage 1's objective for integer line counts (operators, breaks averaged)."""
+    skills = sorted(problem.requirement)
+    presence = np.zeros((len(groups), problem.slots))
+    for (gi, _), column, count in zip(keys, columns, counts, strict=True):
+        for t, weight in column.items():
+            presence[gi, t] += count * weight
+    edges = [[j for j, s in enumerate(skills) if s in g.skills] for g in groups]
+    total = 0
+    for t in range(problem.slots):
+        need = [int(problem.requirement[s][t]) * SCALE for s in skills]
+        supply = [int(v) for v in presence[:, t]]
+        flow = max_flow(supply, need, edges)
+        served = sum(sum(row) for row in flow)
+        total += problem.weights.under * (sum(need) - served) + \
+            problem.weights.over * (sum(supply) - served)
+    return total / SCALE
 
 
 def _line_cost(problem: Problem, op: Operator, line: Line) -> int:
@@ -335,21 +358,25 @@ def place_breaks(problem: Problem, groups: Sequence[Group], named: Mapping[str, 
     model.minimize(_cover_objective(model, problem, presence, groups, 1, constant))
     solver = _solver(time_limit_seconds, workers, seed)
     status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"stage 3 placed no breaks ({solver.status_name(status)})")
+    solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     out: dict[tuple[str, int], BreakPlan] = {}
     for key, members in buckets.items():
         gi, day, _ = key
         plans = break_plans(problem.contracts[groups[gi].contract], iv)
         handed: list[BreakPlan] = []
         for pi, p in enumerate(plans):
-            count = int(solver.value(y[(key, pi)])) if (key, pi) in y else len(members)
+            if (key, pi) not in y:
+                count = len(members)
+            elif solved:
+                count = int(solver.value(y[(key, pi)]))
+            else:  # no solution within the time: the even spread of the hint
+                count = len(members) // len(plans) + (pi < len(members) % len(plans))
             handed.extend([p] * count)
         # Rotate by day so nobody always gets the earliest plan.
         shift = day % len(members) if members else 0
         for k, op_id in enumerate(members):
             out[(op_id, day)] = handed[(k + shift) % len(members)]
-    return out, solver.status_name(status)
+    return out, solver.status_name(status) if solved else "even_spread"
 
 
 def build_shifts(problem: Problem, named: Mapping[str, Line],
