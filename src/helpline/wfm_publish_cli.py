@@ -101,4 +101,7 @@ def publish_command(
                 if done.superseded else "")
     console.print(f"schedule #{done.schedule_id} {done.status}: {done.shifts} shifts of "
                   f"{done.operators} operators, {done.forecast_points} forecast intervals"
-                  f"{replaced}")
+                  f"{replaced}"
+                  + (f"; {done.evening_before_dropped} night shifts starting the evening "
+                     "before the first day not stored (they belong to the previous period)"
+                     if done.evening_before_dropped else ""))

@@ -1,13 +1,18 @@
 """WFM through real browsers on the demo data: the supervisor opens /wfm, sees the
 charts, the grid and Ivan's pending day off with its coverage effect, approves it and
-the grid shows the day off; Anna opens "My schedule" and offers a weekend shift to Olga."""
+the grid shows the day off; Anna opens "My schedule" and offers a weekend shift to Olga.
+The supervisor plans a draft from a history file on the page and sees it selected."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -66,3 +71,61 @@ def test_supervisor_approves_time_off_and_operator_files_a_swap(
     expect(filed).to_have_attribute("data-state", "pending")
     expect(filed).to_contain_text("Ольга Иванова")
     expect(filed).to_contain_text("ждёт согласия коллеги")
+
+
+def _history_file(path: Path, last_day: date, days: int = 15) -> Path:
+    """15-minute call counts (naive times, the center's zone) ending on ``last_day``: a
+    daytime hump, quieter weekends, Poisson noise."""
+    rng = np.random.default_rng(7)
+    first = datetime.combine(last_day - timedelta(days=days - 1), datetime.min.time())
+    rows = ["timestamp,calls,aht"]
+    for k in range(days * 96):
+        at = first + timedelta(minutes=15 * k)
+        hour = at.hour + at.minute / 60
+        level = math.sin(math.pi * (hour - 8) / 12) if 8 <= hour < 20 else 0.0
+        calls = int(rng.poisson(4 * level * (0.6 if at.weekday() >= 5 else 1.0)))
+        rows.append(f"{at:%Y-%m-%d %H:%M},{calls},240")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_supervisor_plans_a_draft_from_a_history_file(
+        server: Server, new_context: Callable[[], BrowserContext],
+        login: Callable[..., Page], tmp_path: Path) -> None:
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    history = _history_file(tmp_path / "calls.csv", today - timedelta(days=1))
+    wfm = login(new_context(), "sveta")
+    wfm.goto("/wfm")
+    expect(wfm.locator("#schedule-status")).to_have_attribute("data-status", "published")
+    published = wfm.locator("#schedule-select").input_value()
+
+    wfm.set_input_files("#plan-history", str(history))
+    wfm.fill("#plan-horizon", "7")
+    wfm.fill("#plan-time-limit", "5")
+    with wfm.expect_response(lambda r: r.url.endswith("/api/v1/wfm/plan"),
+                             timeout=90_000) as answer:
+        wfm.click("#plan-submit")
+        expect(wfm.locator("#plan-working")).to_be_visible()
+        expect(wfm.locator("#plan-submit")).to_be_disabled()
+    assert answer.value.status == 201, answer.value.text()
+    plan = answer.value.json()
+    expect(wfm.locator("#plan-result")).to_be_visible()
+    expect(wfm.locator("#plan-working")).to_be_hidden()
+    scores = wfm.locator("#plan-scores tbody tr")
+    expect(scores).to_have_count(len(plan["forecast"]["scores"]))
+    chosen = wfm.locator("#plan-scores tbody tr.chosen")
+    expect(chosen).to_have_attribute("data-model", plan["forecast"]["model"])
+    expect(chosen).to_contain_text("выбрана")
+    expect(wfm.locator("#plan-requirement-summary")).to_contain_text(
+        f"пик, операторов {plan['requirement']['peak_agents']}")
+    expect(wfm.locator("#plan-schedule-summary")).to_contain_text("Нарушения правил: 0")
+    # the new draft is selected: its grid (the published schedule's five operators),
+    # charts and the Publish button
+    expect(wfm.locator("#schedule-select")).to_have_value(str(plan["schedule_id"]))
+    assert str(plan["schedule_id"]) != published
+    expect(wfm.locator("#schedule-status")).to_have_attribute("data-status", "draft")
+    expect(wfm.locator("#publish-draft")).to_be_visible()
+    expect(wfm.locator("#grid tbody tr")).to_have_count(5)
+    expect(wfm.locator("#grid thead th")).to_have_count(8)  # operator + 7 days
+    expect(wfm.locator("#grid td.shift").first).to_be_visible()
+    wfm.wait_for_function("document.querySelector('#forecast-chart').naturalWidth > 0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from helpline.services.context import ServiceContext
 from helpline.services.wfm_schedules import ForecastPoint, UnknownOperators
 from helpline.store.desk_tables import AuditRow
 from helpline.store.wfm_tables import WfmRequestRow, WfmScheduleRow, WfmShiftRow
+from helpline.wfm.schedule.model import Shift
 from helpline.wfm.schedule.requests import SwapNotAllowed
 from tests.conftest import ManualClock
 from tests.integration.wfm_helpers import BEFORE, DAY0, DAY1, DAY2, START, schedule, team
@@ -36,6 +38,17 @@ def _count(ctx: ServiceContext, table: type) -> int:
 def _cells(ctx: ServiceContext, schedule_id: int) -> set[tuple[str, str, str]]:
     detail = wfm_schedules.schedule_detail(ctx, schedule_id)
     return {(s["agent_id"], s["day"], s["label"]) for s in detail["shifts"]}
+
+
+def test_night_shift_from_the_evening_before_is_not_stored(ctx: ServiceContext,
+                                                          clock: ManualClock) -> None:
+    clock.now = BEFORE
+    team(ctx)
+    base = schedule()
+    carry_in = Shift("anna", -1, -4 * 60, 12 * 60)  # 20:00 the evening before, to 08:00
+    done = wfm_schedules.publish(ctx, replace(base, shifts=(*base.shifts, carry_in)))
+    assert (done.shifts, done.evening_before_dropped) == (len(base.shifts), 1)
+    assert done.to_json()["evening_before_dropped"] == 1
 
 
 def test_publish_resolves_usernames_and_is_all_or_nothing(ctx: ServiceContext,

@@ -58,11 +58,15 @@ class Published:
     operators: int
     forecast_points: int
     superseded: tuple[int, ...] = ()
+    #: night shifts the solver started the evening before the horizon (not stored: that
+    #: evening belongs to the previous period's schedule)
+    evening_before_dropped: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"schedule_id": self.schedule_id, "status": self.status, "shifts": self.shifts,
                 "operators": self.operators, "forecast_points": self.forecast_points,
-                "superseded": list(self.superseded)}
+                "superseded": list(self.superseded),
+                "evening_before_dropped": self.evening_before_dropped}
 
 
 def run(ctx: ServiceContext, work: Callable[[UnitOfWork], T]) -> T:
@@ -150,6 +154,9 @@ def publish(ctx: ServiceContext, schedule: Schedule, *, name: str = "",
     name = " ".join(name.split())[:MAX_NAME] or (
         f"{schedule.problem.start.isoformat()} +{schedule.problem.days}d")
     check_forecast(forecast)
+    before = sum(1 for x in schedule.shifts if x.day < 0)
+    if before:  # the solver's carry-in night shifts (day -1): not this period's to publish
+        schedule = replace(schedule, shifts=tuple(x for x in schedule.shifts if x.day >= 0))
 
     def work(uow: UnitOfWork) -> Published:
         now = ctx.now()
@@ -167,7 +174,7 @@ def publish(ctx: ServiceContext, schedule: Schedule, *, name: str = "",
                                             for p in forecast))
         uow.commit()
         return Published(row.id, row.status, len(resolved.shifts),
-                         len(resolved.problem.operators), points, superseded)
+                         len(resolved.problem.operators), points, superseded, before)
 
     return run(ctx, work)
 

@@ -156,10 +156,11 @@ STRINGS.update({
     "wfm_status_published": {"ru": "опубликован", "en": "published"},
     "wfm_status_superseded": {"ru": "заменён", "en": "superseded"},
     "wfm_publish": {"ru": "Опубликовать", "en": "Publish"},
-    "wfm_no_schedule": {"ru": "Нет опубликованного графика. Опубликуйте его командой "
-                              "helpline wfm publish --schedule schedule.json",
-                        "en": "No schedule is published yet. Publish one with "
-                              "helpline wfm publish --schedule schedule.json"},
+    "wfm_no_schedule": {"ru": "Нет опубликованного графика. Спланируйте его выше или "
+                              "опубликуйте командой helpline wfm publish --schedule "
+                              "schedule.json",
+                        "en": "No schedule is published yet. Plan one above or publish "
+                              "one with helpline wfm publish --schedule schedule.json"},
     "wfm_forecast_chart": {"ru": "Прогноз обращений", "en": "Contact forecast"},
     "wfm_forecast_legend": {"ru": "синяя линия: прогноз, полоса: интервал прогноза",
                             "en": "blue: forecast, band: prediction interval"},
@@ -238,6 +239,60 @@ STRINGS.update({
     "wfm_offered_to_you": {"ru": "предлагает вам свою смену", "en": "offers you their shift"},
     "wfm_today": {"ru": "Сегодня", "en": "Today"},
     "wfm_days_off": {"ru": "Отгулы", "en": "Days off"},
+})
+
+#: The WFM page's planner: history -> forecast -> requirement -> draft schedule.
+STRINGS.update({
+    "wfm_plan": {"ru": "Спланировать график", "en": "Plan a schedule"},
+    "wfm_plan_hint": {
+        "ru": "История обращений (CSV: время, количество, необязательно aht) → прогноз "
+              "лучшей по бэктесту моделью → потребность в операторах → график. Результат "
+              "сохраняется черновиком; операторы, договоры и часовой пояс по умолчанию — "
+              "из опубликованного графика. Время без часового пояса читается в поясе "
+              "графика.",
+        "en": "History of contacts (CSV: time, count, optional aht) → forecast by the "
+              "model that backtests best → agents needed → schedule. The result is stored "
+              "as a draft; operators, contracts and time zone default to the published "
+              "schedule's. Times without an offset are read in the schedule's zone."},
+    "wfm_plan_history": {"ru": "История обращений (CSV)", "en": "Contact history (CSV)"},
+    "wfm_plan_operators": {"ru": "Операторы (JSON, необязательно)",
+                           "en": "Operators (JSON, optional)"},
+    "wfm_plan_horizon": {"ru": "Дней вперёд", "en": "Days ahead"},
+    "wfm_plan_channel": {"ru": "Канал", "en": "Channel"},
+    "wfm_plan_call": {"ru": "звонки", "en": "calls"},
+    "wfm_plan_chat": {"ru": "чаты", "en": "chats"},
+    "wfm_plan_skill": {"ru": "Навык", "en": "Skill"},
+    "wfm_plan_skill_auto": {"ru": "авто", "en": "auto"},
+    "wfm_plan_target_sl": {"ru": "Уровень сервиса, %", "en": "Service level, %"},
+    "wfm_plan_target_seconds": {"ru": "за секунд", "en": "within seconds"},
+    "wfm_plan_aht": {"ru": "AHT, с (если нет в истории)",
+                     "en": "AHT, s (if the history has none)"},
+    "wfm_plan_time_limit": {"ru": "Время решателя, с", "en": "Solver time, s"},
+    "wfm_plan_submit": {"ru": "Спланировать", "en": "Plan"},
+    "wfm_plan_working": {"ru": "Идёт расчёт: прогноз, потребность, график…",
+                         "en": "Working: forecast, requirement, schedule…"},
+    "wfm_plan_no_file": {"ru": "Выберите файл истории обращений",
+                         "en": "Choose the contact history file"},
+    "wfm_plan_bad_json": {"ru": "Файл операторов — не JSON",
+                          "en": "The operators file is not JSON"},
+    "wfm_plan_accuracy": {"ru": "Точность прогноза (бэктест)",
+                          "en": "Forecast accuracy (backtest)"},
+    "wfm_plan_model": {"ru": "Модель", "en": "Model"},
+    "wfm_plan_ratio": {"ru": "к сезонной наивной", "en": "vs seasonal naive"},
+    "wfm_plan_chosen": {"ru": "выбрана", "en": "chosen"},
+    "wfm_plan_forecast": {"ru": "Прогноз", "en": "Forecast"},
+    "wfm_plan_contacts": {"ru": "обращений", "en": "contacts"},
+    "wfm_plan_history_days": {"ru": "дней истории", "en": "days of history"},
+    "wfm_plan_dropped": {"ru": "отброшен неполный день", "en": "partial day dropped"},
+    "wfm_plan_requirement": {"ru": "Потребность", "en": "Requirement"},
+    "wfm_plan_peak": {"ru": "пик, операторов", "en": "peak agents"},
+    "wfm_plan_hours": {"ru": "операторо-часов", "en": "agent hours"},
+    "wfm_plan_schedule": {"ru": "График", "en": "Schedule"},
+    "wfm_plan_shifts": {"ru": "смен", "en": "shifts"},
+    "wfm_plan_operators_used": {"ru": "операторов в графике", "en": "operators scheduled"},
+    "wfm_plan_solver": {"ru": "решатель", "en": "solver"},
+    "wfm_plan_gap": {"ru": "до границы", "en": "gap to bound"},
+    "wfm_plan_draft": {"ru": "Черновик сохранён", "en": "Draft stored"},
 })
 
 LANGUAGES = ("ru", "en")

@@ -18,14 +18,22 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from helpline.domain.errors import PermissionDenied
-from helpline.services import wfm_adherence, wfm_requests, wfm_schedules
+from helpline.services import wfm_adherence, wfm_planning, wfm_requests, wfm_schedules
 from helpline.services.audit import Actor
 from helpline.services.wfm_schedules import WFM_MANAGERS
 from helpline.store.repositories import Account
 from helpline.web.auth import CurrentAccount, ctx_of
 from helpline.web.i18n import strings
 from helpline.web.pages import _account, render, ui_language
-from helpline.web.wfm_schemas import AnswerIn, ApproveIn, PublishIn, RefuseIn, SwapIn, TimeOffIn
+from helpline.web.wfm_schemas import (
+    AnswerIn,
+    ApproveIn,
+    PlanIn,
+    PublishIn,
+    RefuseIn,
+    SwapIn,
+    TimeOffIn,
+)
 from helpline.wfm.page_charts import coverage_svg, forecast_svg
 
 api = APIRouter(prefix="/api/v1/wfm", tags=["wfm"])
@@ -131,6 +139,14 @@ def publish_schedule(schedule_id: int, body: PublishIn, account: Manager,
     """Publish a draft."""
     return wfm_schedules.publish_draft(ctx_of(request), schedule_id, _actor(account),
                                        replace_published=body.replace).to_json()
+
+
+@api.post("/plan", status_code=201)
+def plan(body: PlanIn, account: Manager, request: Request) -> dict[str, Any]:
+    """Forecast from a history CSV, staff it, schedule the operators (default: the
+    published schedule's) and store the result as a draft (201): its id and the forecast,
+    requirement and schedule summaries. Takes a few seconds plus the solver's time."""
+    return wfm_planning.plan(ctx_of(request), actor=_actor(account), **body.model_dump())
 
 
 @api.get("/schedules/{schedule_id}/coverage")

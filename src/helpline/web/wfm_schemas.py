@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -43,3 +44,37 @@ class RefuseIn(Strict):
 class PublishIn(Strict):
     replace: bool = Field(default=False, description="supersede overlapping published "
                           "schedules")
+
+
+#: An uploaded history CSV: a year of 15-minute rows is about 1.3 MB.
+MAX_HISTORY_CSV = 5_000_000
+
+
+class PlanIn(Strict):
+    """Plan a draft schedule from a history of contacts (see docs/wfm.md)."""
+
+    history_csv: str = Field(min_length=1, max_length=MAX_HISTORY_CSV,
+                             description="CSV text, the formats of `helpline wfm forecast "
+                             "--input` (timestamp, count, optional aht)")
+    horizon_days: int = Field(default=7, ge=1, le=28)
+    operators: list[dict[str, Any]] | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="operators as in `helpline wfm schedule --operators`; default: the "
+        "published schedule's")
+    contracts: list[dict[str, Any]] | None = Field(default=None, max_length=100)
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    skill: str | None = Field(default=None, min_length=1, max_length=64,
+                              description="the requirement's skill; default: the skill "
+                              "most operators have")
+    channel: Literal["call", "chat"] = "call"
+    target_sl: float = Field(default=0.8, gt=0, lt=1)
+    target_seconds: float = Field(default=20.0, gt=0, le=3600)
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    chats_per_agent: int = Field(default=3, ge=1, le=10)
+    aht_seconds: float | None = Field(default=None, gt=0, le=7200,
+                                      description="where the history has no AHT")
+    interval_minutes: Literal[15, 30] = 15
+    time_limit_seconds: float = Field(default=30.0, ge=5, le=120)
+    margin: float = Field(default=0.01, ge=0, le=0.2)
+    pick: bool = False
+    name: str = Field(default="", max_length=200)

@@ -15,6 +15,7 @@ day that stops before the usual end of day is dropped (a partial export).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -181,31 +182,53 @@ def read_counts_csv(path: str | Path, *, interval_minutes: int = 15, tz: tzinfo 
     ``call_volume``/``calls``/``count``...); a leading BOM is ignored.
     """
     with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        return _read_counts(handle, str(path), interval_minutes=interval_minutes, tz=tz,
+                            time_column=time_column, count_column=count_column,
+                            drop_partial_last_day=drop_partial_last_day)
+
+
+def read_counts_text(text: str, *, label: str = "history", interval_minutes: int = 15,
+                     tz: tzinfo = UTC, time_column: str | None = None,
+                     count_column: str | None = None, drop_partial_last_day: bool = True,
+                     max_days: int | None = None) -> IntervalSeries:
+    """:func:`read_counts_csv` on the CSV's text (an upload); errors name ``label``.
+    ``max_days`` refuses a history spanning more days (before building the grid)."""
+    with io.StringIO(text.removeprefix("\ufeff"), newline="") as handle:
+        return _read_counts(handle, label, interval_minutes=interval_minutes, tz=tz,
+                            time_column=time_column, count_column=count_column,
+                            drop_partial_last_day=drop_partial_last_day, max_days=max_days)
+
+
+def _read_counts(handle: Iterable[str], label: str, *, interval_minutes: int, tz: tzinfo,
+                 time_column: str | None, count_column: str | None,
+                 drop_partial_last_day: bool, max_days: int | None = None) -> IntervalSeries:
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ForecastDataError(f"{label}: empty file") from None
+    t_col = _pick(header, TIME_COLUMNS, "time", time_column)
+    c_col = _pick(header, COUNT_COLUMNS, "count", count_column)
+    try:
+        a_col: int | None = _pick(header, AHT_COLUMNS, "aht", None)
+    except ForecastDataError:
+        a_col = None
+    times: list[datetime] = []
+    counts: list[float] = []
+    ahts: list[float] = []
+    for line_no, row in enumerate(reader, start=2):
+        if not row or not any(cell.strip() for cell in row):
+            continue
         try:
-            header = next(reader)
-        except StopIteration:
-            raise ForecastDataError(f"{path}: empty file") from None
-        t_col = _pick(header, TIME_COLUMNS, "time", time_column)
-        c_col = _pick(header, COUNT_COLUMNS, "count", count_column)
-        try:
-            a_col: int | None = _pick(header, AHT_COLUMNS, "aht", None)
-        except ForecastDataError:
-            a_col = None
-        times: list[datetime] = []
-        counts: list[float] = []
-        ahts: list[float] = []
-        for line_no, row in enumerate(reader, start=2):
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            try:
-                times.append(parse_timestamp(row[t_col], tz))
-                counts.append(float(row[c_col]))
-                if a_col is not None:
-                    cell = row[a_col].strip()
-                    ahts.append(float(cell) if cell else math.nan)
-            except (ValueError, IndexError) as error:
-                raise ForecastDataError(f"{path}:{line_no}: {error}") from error
+            times.append(parse_timestamp(row[t_col], tz))
+            counts.append(float(row[c_col]))
+            if a_col is not None:
+                cell = row[a_col].strip()
+                ahts.append(float(cell) if cell else math.nan)
+        except (ValueError, IndexError) as error:
+            raise ForecastDataError(f"{label}:{line_no}: {error}") from error
+    if max_days is not None and times and (max(times) - min(times)).days >= max_days:
+        raise ForecastDataError(f"{label}: the history spans more than {max_days} days")
     return aggregate(times, counts, ahts if a_col is not None else None,
                      interval_minutes=interval_minutes,
                      drop_partial_last_day=drop_partial_last_day)

@@ -30,6 +30,7 @@ from helpline.wfm.forecast_data import (
     IntervalSeries,
     aggregate,
     read_counts_csv,
+    read_counts_text,
 )
 
 SPD = 96
@@ -219,6 +220,11 @@ def test_csv_with_bom_and_partial_last_day(tmp_path: Path) -> None:
     assert series.counts.sum() == 5 * 3 * SPD
     kept = read_counts_csv(path, drop_partial_last_day=False)
     assert kept.days == 4 and kept.dropped_partial_day is None
+    # the same CSV as text (an upload on the WFM page) reads the same
+    text = read_counts_text(path.read_text(encoding="utf-8"))
+    assert text.dropped_partial_day == series.dropped_partial_day
+    assert np.array_equal(text.counts, series.counts) and text.start == series.start
+    assert np.array_equal(text.aht_seconds, series.aht_seconds)
 
 
 def test_csv_without_a_count_column_is_refused(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 "use strict";
-// The supervisor's WFM page: charts, the schedule grid, the requests inbox, adherence.
+// The supervisor's WFM page: the planner (history -> draft schedule), charts, the schedule
+// grid, the requests inbox, adherence.
 (() => {
   const $ = (id) => document.getElementById(id);
   const T = window.T;
@@ -43,6 +44,8 @@
     while (skill.options.length > 1) skill.remove(1);
     for (const s of detail.skills) skill.appendChild(HL.el("option", { value: s }, s));
     if (detail.skills.includes(chosen)) skill.value = chosen;
+    const known = $("plan-skills"); known.textContent = "";
+    for (const s of detail.skills) known.appendChild(HL.el("option", { value: s }));
     const c = detail.coverage;
     $("coverage-summary").textContent = `${(100 * c.covered_share).toFixed(1)}% ${T.wfm_covered} · ${T.wfm_deficit}: ${c.deficit_agent_intervals} · ${T.wfm_over}: ${c.over_agent_intervals}`;
     renderGrid();
@@ -156,6 +159,87 @@
       body.appendChild(tr);
     }
   }
+
+  // -- the planner: files read in the browser, one POST, the draft selected below ----------
+  function readFile(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.onerror = () => reject(reader.error || new Error(file.name));
+      reader.readAsText(file);
+    });
+  }
+
+  function errorText(e) {
+    const errors = e && e.data && e.data.details && e.data.details.errors;
+    if (errors && errors.length) return `${e.message}: ` + errors.map((x) => `${x.loc[x.loc.length - 1]} — ${x.msg}`).join("; ");
+    return e ? e.message : "";
+  }
+
+  function showPlanError(text) { $("plan-error").textContent = text || ""; $("plan-error").hidden = !text; }
+
+  const pct1 = (v) => (v === null || v === undefined ? "—" : (100 * v).toFixed(1));
+
+  function renderPlan(r) {
+    const f = r.forecast, rq = r.requirement, s = r.schedule;
+    $("plan-done").textContent = `${T.wfm_plan_draft}: #${r.schedule_id} (${ddmm(r.start)}–${ddmm(r.end)}, ${r.skill})`;
+    const body = document.querySelector("#plan-scores tbody"); body.textContent = "";
+    for (const m of f.scores) {
+      const tr = HL.el("tr", { "data-model": m.model, class: m.chosen ? "chosen" : "" });
+      [m.model, pct1(m.wape), pct1(m.mape), m.wape_ratio === null ? "—" : `×${m.wape_ratio.toFixed(3)}`,
+        m.chosen ? `✓ ${T.wfm_plan_chosen}` : ""].forEach((v) => tr.appendChild(HL.el("td", {}, v)));
+      body.appendChild(tr);
+    }
+    $("plan-forecast-summary").textContent = `${T.wfm_plan_forecast}: ${f.model}, ${f.total_contacts} ${T.wfm_plan_contacts} · ${f.history.days} ${T.wfm_plan_history_days}` +
+      (f.history.dropped_partial_day ? ` (${T.wfm_plan_dropped} ${ddmm(f.history.dropped_partial_day)})` : "");
+    $("plan-requirement-summary").textContent = `${T.wfm_plan_requirement} (${rq.model}): ${T.wfm_plan_peak} ${rq.peak_agents} · ${rq.agent_hours} ${T.wfm_plan_hours}`;
+    $("plan-schedule-summary").textContent = `${T.wfm_plan_schedule}: ${s.shifts} ${T.wfm_plan_shifts}, ${s.scheduled_operators}/${s.operators} ${T.wfm_plan_operators_used} · ` +
+      `${pct1(s.covered_share)}% ${T.wfm_covered} · ${T.wfm_deficit}: ${s.deficit_agent_intervals} · ${T.wfm_over}: ${s.over_agent_intervals} · ` +
+      `${T.wfm_violations}: ${s.violations} · ${T.wfm_plan_solver}: ${s.status}, ${s.objective} (${T.wfm_plan_gap} ${pct1(s.gap)}%), ${s.seconds} s`;
+    $("plan-result").hidden = false;
+  }
+
+  async function planBody() {
+    const history = $("plan-history").files[0];
+    if (!history) throw new Error(T.wfm_plan_no_file);
+    const body = {
+      history_csv: await readFile(history),
+      horizon_days: Number($("plan-horizon").value),
+      channel: $("plan-channel").value,
+      target_sl: Number($("plan-sl").value) / 100,
+      target_seconds: Number($("plan-seconds").value),
+      time_limit_seconds: Number($("plan-time-limit").value),
+    };
+    if ($("plan-aht").value) body.aht_seconds = Number($("plan-aht").value);
+    const skill = $("plan-skill").value.trim();
+    if (skill) body.skill = skill;
+    const ops = $("plan-operators").files[0];
+    if (ops) {
+      let data;
+      try { data = JSON.parse(await readFile(ops)); } catch (e) { throw new Error(`${T.wfm_plan_bad_json}: ${e.message}`); }
+      if (Array.isArray(data)) body.operators = data;
+      else {  // the operators file of `helpline wfm schedule --operators`
+        body.operators = data.operators;
+        if (data.contracts) body.contracts = data.contracts;
+        if (data.timezone) body.timezone = data.timezone;
+      }
+    }
+    return body;
+  }
+
+  $("plan-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    showPlanError(null);
+    const button = $("plan-submit");
+    button.disabled = true; $("plan-working").hidden = false; $("plan-result").hidden = true;
+    try {
+      const result = await HL.api("POST", "/api/v1/wfm/plan", await planBody());
+      renderPlan(result);
+      scheduleId = result.schedule_id;
+      await loadSchedules();
+    } catch (e) { showPlanError(errorText(e)); }
+    finally { button.disabled = false; $("plan-working").hidden = true; }
+  });
 
   $("schedule-select").addEventListener("change", (ev) => { scheduleId = Number(ev.target.value); loadAll().catch(showError); });
   $("coverage-skill").addEventListener("change", loadCharts);

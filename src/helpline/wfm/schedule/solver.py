@@ -48,7 +48,7 @@ from helpline.wfm.schedule.model import (
     SolveStats,
     check_problem,
 )
-from helpline.wfm.schedule.relaxation import improve_single_skill, relax
+from helpline.wfm.schedule.relaxation import Relaxation, improve_single_skill, relax
 
 #: Stage 1 counts presence in 1/SCALE of an operator.
 SCALE = 10
@@ -169,11 +169,9 @@ def _round(values: Sequence[float], size: int, exact: bool) -> list[int]:
     return counts
 
 
-def solve_lines(problem: Problem, groups: Sequence[Group], time_limit_seconds: float,
-                workers: int, staff_all: bool, seed: int = 0) -> LinePlan:
-    """Stage 1: the LP relaxation (bound, hint), then CP-SAT. ``problem``'s
-    requirement may carry the break-placement margin (see :func:`solve`)."""
-    model = cp_model.CpModel()
+def _columns(problem: Problem, groups: Sequence[Group],
+             ) -> tuple[list[tuple[int, Line]], list[dict[int, int]]]:
+    """Every (group, line) and its presence per slot in 1/SCALE operators."""
     iv = problem.interval_minutes
     spd = problem.slots_per_day
     keys: list[tuple[int, Line]] = []
@@ -192,9 +190,29 @@ def solve_lines(problem: Problem, groups: Sequence[Group], time_limit_seconds: f
                         column[t] = column.get(t, 0) + weight
             keys.append((gi, line))
             columns.append(column)
-    lp = relax(columns, [k[0] for k in keys], [g.skills for g in groups],
-               [len(g.members) for g in groups], problem.requirement, SCALE,
-               problem.weights.under, problem.weights.over, staff_all)
+    return keys, columns
+
+
+def _relax(problem: Problem, groups: Sequence[Group], keys: Sequence[tuple[int, Line]],
+           columns: Sequence[Mapping[int, int]], staff_all: bool) -> Relaxation:
+    return relax(columns, [k[0] for k in keys], [g.skills for g in groups],
+                 [len(g.members) for g in groups], problem.requirement, SCALE,
+                 problem.weights.under, problem.weights.over, staff_all)
+
+
+def lines_bound(problem: Problem, groups: Sequence[Group], staff_all: bool) -> float:
+    """Lower bound of stage 1's objective for ``problem`` (LP relaxation)."""
+    keys, columns = _columns(problem, groups)
+    return _relax(problem, groups, keys, columns, staff_all).bound / SCALE
+
+
+def solve_lines(problem: Problem, groups: Sequence[Group], time_limit_seconds: float,
+                workers: int, staff_all: bool, seed: int = 0) -> LinePlan:
+    """Stage 1: the LP relaxation (bound, hint), then CP-SAT. ``problem``'s
+    requirement may carry the break-placement margin (see :func:`solve`)."""
+    model = cp_model.CpModel()
+    keys, columns = _columns(problem, groups)
+    lp = _relax(problem, groups, keys, columns, staff_all)
     x: dict[tuple[int, Line], cp_model.IntVar] = {}
     presence: dict[int, dict[int, list[tuple[cp_model.LinearExprT, int]]]] = defaultdict(
         lambda: defaultdict(list))
@@ -413,10 +431,11 @@ def broken_preferences(problem: Problem, shifts: Sequence[Shift]) -> int:
 
 
 def with_margin(problem: Problem, margin: float) -> Problem:
-    """The problem with every requirement raised by ``margin`` (share), rounded up."""
+    """The problem with every requirement raised by ``margin`` (share), rounded to whole
+    agents (half up): small needs stay as they are, 443 becomes 447 at 1%."""
     if margin <= 0:
         return problem
-    raised = {s: [int(np.ceil(v * (1 + margin) - 1e-9)) for v in need]
+    raised = {s: [int(v * (1 + margin) + 0.5) for v in need]  # rounded half up
               for s, need in problem.requirement.items()}
     return replace(problem, requirement=raised)
 
@@ -446,7 +465,9 @@ def solve(problem: Problem, time_limit_seconds: float = 30.0, workers: int | Non
     w = problem.weights
     exact = (w.under * int(cov.under.sum()) + w.over * int(cov.idle.sum())
              + w.preference * broken_preferences(problem, shifts))
-    stats = SolveStats(plan.status.lower(), float(exact), plan.bound, t3 - started,
+    # The plan's bound is for the raised requirement; the schedule's is for the real one.
+    bound = plan.bound if margin <= 0 else lines_bound(problem, groups, staff_all)
+    stats = SolveStats(plan.status.lower(), float(exact), bound, t3 - started,
                        {"lines_seconds": t1 - started, "names_seconds": t2 - t1,
                         "breaks_seconds": t3 - t2, "lines_objective": plan.objective,
                         "lines_bound": plan.bound})
