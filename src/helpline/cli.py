@@ -12,6 +12,7 @@ from rich.console import Console
 from helpline.bootstrap import build
 from helpline.cli_billing import billing_app
 from helpline.cli_selfservice import register as register_selfservice
+from helpline.cli_qa import qa_app
 from helpline.cli_wfm import wfm_app
 from helpline.domain.agents import Role
 from helpline.domain.channels import Channel
@@ -34,6 +35,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(queues_app, name="queues")
 app.add_typer(billing_app, name="billing")
 app.add_typer(wfm_app, name="wfm")
+app.add_typer(qa_app, name="qa")
 register_selfservice(app)
 console = Console(soft_wrap=True)
 

@@ -1,0 +1,1 @@
+"""Quality analytics (issue 5): recordings, transcripts, rules, redaction, search."""
