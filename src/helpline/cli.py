@@ -11,8 +11,8 @@ from rich.console import Console
 
 from helpline.bootstrap import build
 from helpline.cli_billing import billing_app
-from helpline.cli_selfservice import register as register_selfservice
 from helpline.cli_qa import qa_app
+from helpline.cli_selfservice import register as register_selfservice
 from helpline.cli_wfm import wfm_app
 from helpline.domain.agents import Role
 from helpline.domain.channels import Channel

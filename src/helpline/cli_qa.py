@@ -8,6 +8,9 @@ from __future__ import annotations
 import typer
 
 from helpline.quality.audio.cli import analyze_command, analyze_folder_command
+from helpline.quality.search.cli import ingest_command, search_command
+from helpline.quality.sentiment.cli import sentiment_eval_command, sentiment_report_command
+from helpline.quality.transcripts.cli import check_transcript_command, redact_command
 
 qa_app = typer.Typer(help="Quality analytics: recordings, transcripts, phrase search.",
                      no_args_is_help=True)
@@ -15,3 +18,9 @@ qa_app = typer.Typer(help="Quality analytics: recordings, transcripts, phrase se
 # Commands are registered below, one line each.
 qa_app.command("analyze")(analyze_command)
 qa_app.command("analyze-folder")(analyze_folder_command)
+qa_app.command("ingest")(ingest_command)
+qa_app.command("search")(search_command)
+qa_app.command("sentiment-report")(sentiment_report_command)
+qa_app.command("sentiment-eval")(sentiment_eval_command)
+qa_app.command("rules")(check_transcript_command)
+qa_app.command("redact")(redact_command)

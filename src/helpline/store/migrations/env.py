@@ -8,7 +8,9 @@ from sqlalchemy import create_engine, pool
 import helpline.store.billing_tables
 import helpline.store.channel_tables
 import helpline.store.desk_tables
+import helpline.store.qa_tables
 import helpline.store.wfm_tables  # noqa: F401
+from helpline.store.migrate import include_name
 from helpline.store.tables import Base
 
 config = context.config
@@ -18,7 +20,7 @@ target_metadata = Base.metadata
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"),
                       target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -36,7 +38,7 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True)
+                      render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,77 @@
+"""Typed mappings of quality analytics (migration 0006), on the shared ``Base``.
+
+* ``qa_transcripts`` — one transcript per contact (``contact_ref``: the platform's contact
+  id or the recording's name), its channel, agent, queue, start time, language, the
+  contact's sentiment, and whether its text went through redaction.
+* ``qa_utterances`` — its utterances: speaker, start and end in seconds, the text as
+  stored (redacted when a redactor was given) and ``lemmas``, the lemmatised copy that
+  the full-text index reads (:mod:`helpline.quality.search.lemmas`).
+
+The full-text index itself is dialect-specific and made by the migration only:
+SQLite: the FTS5 table ``qa_utterances_fts`` (external content on ``qa_utterances``, kept
+in step by triggers); PostgreSQL: the generated column ``qa_utterances.lemma_tsv``
+(``to_tsvector('russian', lemmas)``) with a GIN index. They are not mapped here;
+:data:`UNMAPPED` names them so schema comparison leaves them alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpline.store.tables import Base, BigId
+
+FTS_TABLE = "qa_utterances_fts"
+TSV_COLUMN = "lemma_tsv"
+TSV_INDEX = "ix_qa_utterances_lemma_tsv"
+#: Tables (SQLite FTS5 and its shadow tables), columns and indexes of the full-text
+#: index that exist in one dialect only and are not in the mappings.
+UNMAPPED = frozenset({FTS_TABLE, *(f"{FTS_TABLE}_{s}" for s in
+                                   ("data", "idx", "docsize", "config", "content")),
+                      TSV_COLUMN, TSV_INDEX})
+
+
+class QaTranscriptRow(Base):
+    __tablename__ = "qa_transcripts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    contact_ref: Mapped[str] = mapped_column(String(200), unique=True)
+    #: call | chat
+    channel: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    queue_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(16))
+    duration_seconds: Mapped[float] = mapped_column(Float)
+    utterance_count: Mapped[int]
+    #: the texts went through a redactor before they were stored and indexed
+    redacted: Mapped[bool]
+    #: negative | neutral | positive (the contact, customer side weighted)
+    sentiment: Mapped[str] = mapped_column(String(16))
+    sentiment_score: Mapped[float] = mapped_column(Float)
+    ingested_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_qa_transcripts_started", "started_at"),
+        Index("ix_qa_transcripts_agent_started", "agent_id", "started_at"),
+        Index("ix_qa_transcripts_queue_started", "queue_id", "started_at"),
+    )
+
+
+class QaUtteranceRow(Base):
+    __tablename__ = "qa_utterances"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_transcripts.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    #: agent | customer
+    speaker: Mapped[str] = mapped_column(String(16))
+    start_seconds: Mapped[float] = mapped_column(Float)
+    end_seconds: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    lemmas: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("transcript_id", "seq", name="uq_qa_utterances_seq"),)
