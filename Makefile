@@ -29,6 +29,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/renewals.py --quick
 	$(BIN)/python bench/erlang.py --quick
 	$(BIN)/python bench/forecast.py --quick
+	$(BIN)/python bench/schedule.py --quick --suite all
+	$(BIN)/python bench/audio.py --quick
 
 ## lint: ruff everywhere, mypy --strict on the domain and the WFM engines
 lint: $(STAMP)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 import helpline.store.billing_tables
 import helpline.store.channel_tables
 import helpline.store.desk_tables
+import helpline.store.qa_scorecard_tables
 import helpline.store.qa_tables
 import helpline.store.wfm_tables  # noqa: F401
 from helpline.services.context import ServiceContext

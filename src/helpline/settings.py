@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     #: Pooled database connections per process, and as many worker threads.
     db_pool_size: int = 16
     secure_cookies: bool = False
+    #: Roles that may read QA transcripts unredacted (comma-separated, e.g. "admin");
+    #: empty: nobody (issue 5 §3).
+    qa_reveal_roles: str = ""
 
     def check(self) -> None:
         """Refuse to run outside demo mode with the default or a weak secret key."""

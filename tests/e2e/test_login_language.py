@@ -43,7 +43,7 @@ def test_login_errors_and_role_landing(server: Server,
     board = login(new_context(), "sveta")
     expect(board).to_have_url(re.compile(r"/board$"))
     expect(board.locator("#queues tr[data-queue-id]")).to_have_count(3)
-    expect(board.locator("#agents tr[data-agent-id]")).to_have_count(7)
+    expect(board.locator("#agents tr[data-agent-id]")).to_have_count(8)  # the demo users
 
 
 def test_language_switch_is_remembered(server: Server,

@@ -11,6 +11,7 @@ no update or delete either.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -100,6 +101,26 @@ def record_step(session: Session, *, actor: Actor, step: VerificationStep, msisd
         at=at, user_id=actor.user_id, role=actor.role.value, action=step.value,
         outcome=outcome, msisdn=normalize_msisdn(msisdn) if msisdn else None,
         contact_id=contact_id, params=masked, verification_level=level.slug, reason=""))
+
+
+#: The audit action of a QA specialist's override of a scorecard item.
+QA_SCORECARD_OVERRIDE = "qa_scorecard_override"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def record_qa_override(session: Session, *, actor: Actor, contact_ref: str,
+                       params: Mapping[str, ParamValue], comment: str, at: datetime) -> int:
+    """Append a scorecard override (item, values, template) with the QA specialist's
+    comment as the reason. The masked parameters carry the contact (a recording's name
+    may hold a phone number); ``contact_id`` gets it too when it is a platform contact id
+    (a UUID) or short and free of long digit runs."""
+    masked = mask_params(DeskAction.VIEW_CARD_BASIC, {**params, "contact": contact_ref})
+    plain = _UUID.match(contact_ref) is not None or (
+        len(contact_ref) <= 36 and masked["contact"] == contact_ref)
+    return _insert(session, AuditRow(
+        at=at, user_id=actor.user_id, role=actor.role.value, action=QA_SCORECARD_OVERRIDE,
+        outcome="done", msisdn=None, contact_id=contact_ref if plain else None,
+        params=masked, verification_level=VerificationLevel.NONE.slug, reason=comment))
 
 
 def already_recorded(session: Session, *, contact_id: str, msisdn: str, action: str,

@@ -1,6 +1,7 @@
 """Demo data: three queues, operators with skills and languages, a supervisor,
 canned replies with the greeting and hold scripts of seed 004; subscribers and
-billing (``billing_demo``); a published two-week schedule (``wfm_demo``)."""
+billing (``billing_demo``); a published two-week schedule (``wfm_demo``); a QA specialist
+and three analysed contacts for the QA page (``qa_demo``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from helpline.services import accounts
 from helpline.services.billing_demo import seed_billing
 from helpline.services.context import ServiceContext
 from helpline.services.keys import document_key as derive_document_key
+from helpline.services.qa_demo import seed_qa
 from helpline.services.wfm_demo import seed_wfm
 from helpline.settings import DEMO_SECRET_KEY
 from helpline.store.tables import CannedReplyRow, QueueRow
@@ -50,6 +52,7 @@ USERS = [
     DemoUser("olga", "Ольга Иванова", Role.SENIOR,
              {"mobile": 90, "home": 90, "bank": 90, "expert": 100}, ("ru", "en", "uk")),
     DemoUser("sveta", "Светлана Орлова", Role.SUPERVISOR, {}, ("ru", "en")),
+    DemoUser("vera", "Вера Соколова", Role.QA, {}, ("ru",)),
     DemoUser("admin", "Administrator", Role.ADMIN, {}, ("ru", "en"), "en"),
 ]
 
@@ -95,7 +98,8 @@ def seed(ctx: ServiceContext, password: str = DEMO_PASSWORD,
     with ctx.uow() as uow:
         seeded = uow.session.scalars(select(QueueRow).limit(1)).first() is not None
     if seeded:
-        seed_wfm(ctx)  # an older demo database gets the schedule too
+        seed_wfm(ctx)  # an older demo database gets the schedule and QA contacts too
+        seed_qa(ctx)
         return False
     with ctx.uow() as uow:
         for queue_id, name, name_ru, skill, aht in QUEUES:
@@ -113,4 +117,5 @@ def seed(ctx: ServiceContext, password: str = DEMO_PASSWORD,
                              display_name=user.name, role=user.role, skills=user.skills,
                              languages=user.languages, ui_language=user.ui_language)
     seed_wfm(ctx)
+    seed_qa(ctx)
     return True

@@ -79,39 +79,68 @@ class Stored:
                 "started_at": self.started_at.isoformat()}
 
 
-def ingest(ctx: ServiceContext, item: ContactTranscript, *, redact: Redact | None = None,
-           lemmatizer: Lemmatizer | None = None) -> Stored:
-    """Store (or replace) one contact's transcript and index it; one transaction."""
+@dataclass(frozen=True)
+class PreparedTranscript:
+    """A transcript ready to store: its texts (redacted when a redactor was given), their
+    lemma texts and the contact's sentiment."""
+
+    item: ContactTranscript
+    texts: tuple[str, ...]
+    lemma_texts: tuple[str, ...]
+    sentiment: str
+    sentiment_score: float
+    redacted: bool
+
+
+def prepare(item: ContactTranscript, *, redact: Redact | None = None,
+            lemmatizer: Lemmatizer | None = None) -> PreparedTranscript:
+    """Redact, lemmatise and score one transcript (no database)."""
     lemmatizer = lemmatizer or default_lemmatizer()
     utterances = item.transcript.utterances
     texts = [nfc(redact(u.text) if redact is not None else u.text) for u in utterances]
     lemma_texts = [join_lemmas(t.lemma for t in lemmatizer.tokens(text)) for text in texts]
     sentiment = score_contact(((u.speaker.value, text) for u, text in
                                zip(utterances, texts, strict=True)), lemmatizer)
-    now = ctx.now()
+    if item.started_at is not None:
+        check_aware(item.started_at, "started_at")
+    return PreparedTranscript(item, tuple(texts), tuple(lemma_texts), sentiment.label.value,
+                              sentiment.score, redact is not None)
+
+
+def write(repo: QaRepository, prepared: PreparedTranscript, now: datetime) -> Stored:
+    """Store (or replace) a prepared transcript inside the caller's transaction."""
+    item = prepared.item
+    utterances = item.transcript.utterances
     started_at = item.started_at or now
-    check_aware(started_at, "started_at")
+    replaced = repo.delete_transcript(item.contact_ref)
+    row = QaTranscriptRow(
+        contact_ref=item.contact_ref, channel=item.transcript.channel,
+        agent_id=item.agent_id, queue_id=item.queue_id, started_at=started_at,
+        language=item.transcript.language,
+        duration_seconds=item.transcript.duration_seconds,
+        utterance_count=len(utterances), redacted=prepared.redacted,
+        sentiment=prepared.sentiment, sentiment_score=prepared.sentiment_score,
+        ingested_at=now)
+    transcript_id = repo.add_transcript(row, [
+        QaUtteranceRow(seq=i, speaker=u.speaker.value, start_seconds=u.start,
+                       end_seconds=u.end, text=text, lemmas=lemmas)
+        for i, (u, text, lemmas) in enumerate(
+            zip(utterances, prepared.texts, prepared.lemma_texts, strict=True))])
+    return Stored(item.contact_ref, transcript_id, len(utterances), replaced,
+                  prepared.redacted, prepared.sentiment, started_at)
+
+
+def ingest(ctx: ServiceContext, item: ContactTranscript, *, redact: Redact | None = None,
+           lemmatizer: Lemmatizer | None = None) -> Stored:
+    """Store (or replace) one contact's transcript and index it; one transaction."""
+    prepared = prepare(item, redact=redact, lemmatizer=lemmatizer)
+    now = ctx.now()
 
     def work() -> Stored:
         with ctx.uow() as uow:
-            repo = QaRepository(uow.session)
-            replaced = repo.delete_transcript(item.contact_ref)
-            row = QaTranscriptRow(
-                contact_ref=item.contact_ref, channel=item.transcript.channel,
-                agent_id=item.agent_id, queue_id=item.queue_id, started_at=started_at,
-                language=item.transcript.language,
-                duration_seconds=item.transcript.duration_seconds,
-                utterance_count=len(utterances), redacted=redact is not None,
-                sentiment=sentiment.label.value, sentiment_score=sentiment.score,
-                ingested_at=now)
-            transcript_id = repo.add_transcript(row, [
-                QaUtteranceRow(seq=i, speaker=u.speaker.value, start_seconds=u.start,
-                               end_seconds=u.end, text=text, lemmas=lemmas)
-                for i, (u, text, lemmas) in enumerate(
-                    zip(utterances, texts, lemma_texts, strict=True))])
+            stored = write(QaRepository(uow.session), prepared, now)
             uow.commit()
-            return Stored(item.contact_ref, transcript_id, len(utterances), replaced,
-                          redact is not None, sentiment.label.value, started_at)
+            return stored
 
     return with_retries(work)
 

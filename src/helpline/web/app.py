@@ -20,7 +20,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from helpline.bootstrap import Container, build
 from helpline.services import routing
 from helpline.settings import Settings
-from helpline.web import api, card_api, channels, errors, pages, provisioning_api, wfm_api, ws
+from helpline.web import (
+    api,
+    card_api,
+    channels,
+    errors,
+    pages,
+    provisioning_api,
+    qa_results_api,
+    qa_scorecard_api,
+    wfm_api,
+    ws,
+)
 from helpline.web.qa_api import router as qa_router
 
 log = logging.getLogger(__name__)
@@ -95,6 +106,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     app.include_router(card_api.router)
     app.include_router(wfm_api.router)
     app.include_router(qa_router)
+    app.include_router(qa_results_api.router)
+    app.include_router(qa_scorecard_api.router)
     app.include_router(channels.router)
     app.include_router(ws.router)
     app.include_router(pages.router)

@@ -201,6 +201,26 @@ def build_hold(root: Path, clips: dict[str, Clip]) -> Call:
     return call
 
 
+def transcript_of(call: Call, agent_keys: list[str], customer_keys: list[str],
+                  **extra: object) -> dict[str, object]:
+    """A call's transcript (helpline.transcript/1): each side's phrases at the times they
+    were placed, in the order of ``agent_keys`` / ``customer_keys``."""
+    utterances: list[dict[str, object]] = []
+    for speaker, keys, spans in (("agent", agent_keys, call.agent),
+                                 ("customer", customer_keys, call.customer)):
+        utterances += [{"speaker": speaker, "start": round(a, 3), "end": round(b, 3),
+                        "text": PHRASES[key]} for key, (a, b) in zip(keys, spans, strict=True)]
+    utterances.sort(key=lambda u: float(str(u["start"])))
+    return {"format": "helpline.transcript/1", "channel": "call", "utterances": utterances,
+            **extra}
+
+
+#: the phrases of each side of the synthetic calls, in order
+DIALOG_AGENT = ["greet", "ask_name", "hold_ask", "thanks", "more"]
+DIALOG_CUSTOMER = ["problem", "name", "wait_ok", "money", "problem", "bye"]
+HOLD_AGENT = ["hold_ask", "thanks"]
+HOLD_CUSTOMER = ["wait_ok", "bye"]
+
 _BUILT: dict[str, dict[str, Call]] = {}
 
 

@@ -22,6 +22,7 @@ runner = CliRunner()
 def test_analyze_json(synth: dict, tmp_path: Path) -> None:  # noqa: F811
     call = synth["hold"]
     transcript = tmp_path / "t.json"
+    transcript.write_text('{"utterances": []}', encoding="utf-8")  # its rules: no words
     result = runner.invoke(app, ["analyze", str(call.path), "--channels", "customer,agent",
                                  "--events", str(call.files["events"]), "--role", "senior",
                                  "--transcript", str(transcript), "--json"])

@@ -1,17 +1,23 @@
 """``helpline qa analyze`` and ``helpline qa analyze-folder`` (registered in ``cli_qa``).
 
 ``analyze`` prints a findings table, or with ``--json`` one object with at least
-``silences``, ``holds``, ``overtalk`` and ``findings`` (see ``AudioAnalysis.to_dict``).
+``silences``, ``holds``, ``overtalk`` and ``findings`` (see ``AudioAnalysis.to_dict``;
+``findings`` is the merged list of :mod:`helpline.quality.contact_analysis`: the audio's
+and, with ``--transcript``, the transcript rules', each with ``rule``, ``passed``,
+``start``, ``end``, ``evidence``). ``--store`` keeps the transcript (redacted, indexed)
+and the result in the database for the QA page.
 ``analyze-folder`` analyses every ``*.wav`` / ``*.raw`` of a folder with a progress bar and
 writes one JSON line per recording: the analysis with ``"ok": true``, or
 ``{"recording", "ok": false, "error_id", "error"}``; a bad file never stops the batch
-(exit code 1 at the end when any file failed). Hold events for ``NAME.wav`` are read from
-``NAME.events.json`` beside it when present.
+(exit code 1 at the end when any file failed); ``--store`` stores each result as it
+comes. Hold events for ``NAME.wav`` are read from ``NAME.events.json`` beside it and its
+transcript from ``NAME.transcript.json``, when present.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,12 +31,27 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
+from helpline.cli_support import container_from_env
 from helpline.domain.errors import HelplineError
-from helpline.quality.audio.analyze import AudioAnalysis, analyze_recording
+from helpline.quality.audio.analyze import AudioAnalysis
 from helpline.quality.audio.errors import InvalidParameter
 from helpline.quality.audio.findings import Thresholds
+from helpline.quality.contact_analysis import ContactAnalysis
+from helpline.quality.results_cli import (
+    EVENTS_SUFFIX,
+    TRANSCRIPT_SUFFIX,
+    Analysed,
+    analyze_file,
+    print_findings,
+    print_stored,
+    sidecar,
+    store,
+    store_from_env,
+)
+from helpline.quality.results_cli import as_json as analysis_json
+from helpline.quality.transcripts.rules_config import load_rulebook
+from helpline.services.context import ServiceContext
 
 AUDIO_SUFFIXES = (".wav", ".raw")
 
@@ -57,33 +78,52 @@ def analyze_command(
         "--events", help="Hold/Unhold events, JSON (see helpline.quality.audio.holds).")]
         = None,
     transcript: Annotated[Path | None, typer.Option(
-        "--transcript", help="Transcript file (stored in the output for now).")] = None,
+        "--transcript", help="Transcript JSON of the call: its script rules run too "
+                             "(phrases from the transcript, silences from the audio).")]
+        = None,
     role: RoleOpt = "agent",
     engine: EngineOpt = "silero",
     dead_air_seconds: DeadAirOpt = 10.0,
     pause_seconds: PauseOpt = 2.0,
     start: StartOpt = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Rulebook TOML (default: the one for the transcript's language).")]
+        = None,
+    store_result: Annotated[bool, typer.Option(
+        "--store", help="Store the transcript (redacted) and the result for the QA page.")]
+        = False,
+    contact: Annotated[str | None, typer.Option(
+        "--contact", help="Name of the contact (default: the transcript's contact_id, "
+                          "else the recording's file name).")] = None,
+    agent: Annotated[str | None, typer.Option(
+        "--agent", help="The operator's id (default: the transcript's agent_id).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Silences, dead air, holds, over-talk, talk/listen ratio and response latency of a call
-    recording."""
+    recording; with --transcript its script rules as well, in one list of findings."""
     try:
-        analysis = analyze_recording(
-            recording, channels=channels, events=events, role=role, engine=engine,
+        analysed = analyze_file(
+            recording, channels=channels, events=events, transcript=transcript, role=role,
+            engine=engine,
             thresholds=Thresholds(dead_air_s=dead_air_seconds, pause_s=pause_seconds),
-            recording_start=_start(start), transcript=transcript)
+            recording_start=_start(start), rulebook=load_rulebook(rules) if rules else None,
+            contact_ref=contact, agent_id=agent)
     except HelplineError as error:
         typer.echo(f"{error.error_id}: {error.message}", err=True)
         raise typer.Exit(2) from error
+    stored = store_from_env(analysed, Console(stderr=True)) if store_result else None
     if as_json:
-        typer.echo(json.dumps(analysis.to_dict(), ensure_ascii=False))
+        typer.echo(json.dumps(analysis_json(analysed.result, stored), ensure_ascii=False))
         return
-    _print(analysis)
+    _print(analysed.result)
+    if stored is not None:
+        print_stored(stored, Console(soft_wrap=True))
 
 
 def analyze_folder_command(
     folder: Annotated[Path, typer.Argument(help="Folder of recordings (*.wav, *.raw).")],
-    out: Annotated[Path, typer.Option("--out", help="JSON lines output, one per recording.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="JSON lines output, one per recording.")] = None,
     channels: ChannelsOpt = "agent,customer",
     role: RoleOpt = "agent",
     engine: EngineOpt = "silero",
@@ -91,10 +131,16 @@ def analyze_folder_command(
     pause_seconds: PauseOpt = 2.0,
     recursive: Annotated[bool, typer.Option("--recursive", help="Include sub-folders.")]
         = False,
+    store_results: Annotated[bool, typer.Option(
+        "--store", help="Store every result (and transcript) for the QA page.")] = False,
 ) -> None:
-    """Analyse every recording of a folder; one JSON line each; bad files are reported."""
+    """Analyse every recording of a folder (with NAME.transcript.json and NAME.events.json
+    beside it when present); one JSON line each and/or stored; bad files are reported."""
     if not folder.is_dir():
         typer.echo(f"invalid_audio_parameter: {folder} is not a folder", err=True)
+        raise typer.Exit(2)
+    if out is None and not store_results:
+        typer.echo("invalid_audio_parameter: give --out, --store or both", err=True)
         raise typer.Exit(2)
     try:
         thresholds = Thresholds(dead_air_s=dead_air_seconds, pause_s=pause_seconds)
@@ -104,23 +150,32 @@ def analyze_folder_command(
     files = recordings_in(folder, recursive=recursive)
     console = Console(stderr=True)
     failed = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as sink, Progress(
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        sink = stack.enter_context(out.open("w", encoding="utf-8")) if out else None
+        ctx = stack.enter_context(container_from_env(console)).ctx if store_results else None
+        progress = stack.enter_context(Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(),
-            MofNCompleteColumn(), TimeRemainingColumn(), console=console) as progress:
+            MofNCompleteColumn(), TimeRemainingColumn(), console=console))
         task = progress.add_task("analysing", total=len(files))
         for path in files:
             progress.update(task, description=path.name)
-            line = analyze_one(path, channels=channels, role=role, engine=engine,
-                               thresholds=thresholds)
+            line, analysed = analyze_entry(path, channels=channels, role=role, engine=engine,
+                                           thresholds=thresholds)
+            if analysed is not None and ctx is not None:
+                line = _stored_line(line, ctx, analysed)
             if not line["ok"]:
                 failed += 1
                 progress.console.print(f"[red]{path}[/red]: {line['error_id']}: "
                                        f"{line['error']}")
-            sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-            sink.flush()
+            if sink is not None:
+                sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+                sink.flush()
             progress.advance(task)
-    console.print(f"{len(files) - failed} analysed, {failed} failed -> {out}")
+    where = f" -> {out}" if out else ""
+    kept = " (stored)" if store_results else ""
+    console.print(f"{len(files) - failed} analysed{kept}, {failed} failed{where}")
     if failed:
         raise typer.Exit(1)
 
@@ -131,21 +186,35 @@ def recordings_in(folder: Path, *, recursive: bool = False) -> list[Path]:
                   if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
 
 
-def analyze_one(path: Path, *, channels: str, role: str, engine: str,
-                thresholds: Thresholds) -> dict[str, Any]:
-    """One JSON line of the batch: never raises for a bad recording."""
-    sidecar = path.with_suffix(".events.json")
+def analyze_entry(path: Path, *, channels: str, role: str, engine: str,
+                  thresholds: Thresholds) -> tuple[dict[str, Any], Analysed | None]:
+    """One JSON line of the batch and the analysis (None when it failed); never raises
+    for a bad recording or transcript. Sidecars: NAME.events.json, NAME.transcript.json."""
     try:
-        analysis = analyze_recording(path, channels=channels, role=role, engine=engine,
-                                     thresholds=thresholds,
-                                     events=sidecar if sidecar.exists() else None)
+        analysed = analyze_file(path, channels=channels, role=role, engine=engine,
+                                thresholds=thresholds, events=sidecar(path, EVENTS_SUFFIX),
+                                transcript=sidecar(path, TRANSCRIPT_SUFFIX))
     except HelplineError as error:
-        return {"recording": str(path), "ok": False, "error_id": error.error_id,
-                "error": error.message}
+        return _error_line(path, error.error_id, error.message), None
     except Exception as error:  # a batch must survive any single file
-        return {"recording": str(path), "ok": False, "error_id": "internal_error",
-                "error": f"{type(error).__name__}: {error}"}
-    return {"ok": True, **analysis.to_dict()}
+        return _error_line(path, "internal_error", f"{type(error).__name__}: {error}"), None
+    return {"ok": True, **analysed.result.to_dict()}, analysed
+
+
+def _error_line(path: Path, error_id: str, message: str) -> dict[str, Any]:
+    return {"recording": str(path), "ok": False, "error_id": error_id, "error": message}
+
+
+def _stored_line(line: dict[str, Any], ctx: ServiceContext, analysed: Analysed
+                 ) -> dict[str, Any]:
+    """The line with ``stored``, or turned into an error line when storing failed."""
+    try:
+        return {**line, "stored": store(ctx, analysed).to_json()}
+    except HelplineError as error:
+        return _error_line(Path(line["recording"]), error.error_id, error.message)
+    except Exception as error:  # the next file may store fine
+        return _error_line(Path(line["recording"]), "internal_error",
+                           f"{type(error).__name__}: {error}")
 
 
 def _start(text: str | None) -> datetime | None:
@@ -160,8 +229,10 @@ def _start(text: str | None) -> datetime | None:
     return moment
 
 
-def _print(analysis: AudioAnalysis) -> None:
+def _print(result: ContactAnalysis) -> None:
     console = Console(soft_wrap=True)
+    assert result.audio is not None
+    analysis: AudioAnalysis = result.audio
     m = analysis.metrics
     head = (f"{analysis.recording}: {analysis.duration_s:.1f} s, {analysis.sample_rate} Hz "
             f"{analysis.encoding}, channels {','.join(analysis.channels)}, "
@@ -175,18 +246,6 @@ def _print(analysis: AudioAnalysis) -> None:
     console.print(f"holds {len(analysis.holds.holds)} ({analysis.holds.total_s:.1f} s); "
                   f"pauses >= {analysis.thresholds.pause_s:g} s: "
                   f"{sum(1 for s in analysis.silences if s.channel in ('both', 'mixed'))}")
-    table = Table(title="Findings")
-    for column in ("rule", "passed", "start", "end", "evidence"):
-        table.add_column(column)
-    for f in analysis.findings:
-        table.add_row(f.rule, "[green]yes[/green]" if f.passed else "[red]no[/red]",
-                      _t(f.start), _t(f.end), f.evidence)
-    console.print(table)
-    for note in (*analysis.limitations, *analysis.warnings, *analysis.holds.problems):
+    print_findings(result, console)
+    for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
-
-
-def _t(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{int(value // 60)}:{value % 60:06.3f}"

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 import helpline.store.billing_tables
 import helpline.store.channel_tables
 import helpline.store.desk_tables
+import helpline.store.qa_scorecard_tables
 import helpline.store.qa_tables
 import helpline.store.wfm_tables  # noqa: F401
 from helpline.store.migrate import include_name
