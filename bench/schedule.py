@@ -85,12 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.suite in ("curtois", "all"):
         import schedule_curtois
 
-        chosen = [1, 2] if args.quick else list(range(1, 25))
+        chosen = "1-2" if args.quick else "1-24"
         limit = args.time_limit or (10.0 if args.quick else 600.0)
-        rows = schedule_curtois.run(chosen, limit, args.workers)
-        out["curtois"] = rows
-        if not args.json:
-            schedule_curtois.print_table(rows)
+        if args.json:
+            out["curtois"] = schedule_curtois.run(schedule_curtois.parse_instances(chosen),
+                                                  limit, args.workers)
+        else:
+            schedule_curtois.main(["--instances", chosen, "--time-limit", str(limit),
+                                   "--workers", str(args.workers)])
     if args.suite in ("shift-design", "all"):
         import schedule_shift_design
 

@@ -88,7 +88,7 @@ def roster(need: list[int], spare: float = 1.25) -> list[Operator]:
 
 
 def ours(start: date, need: list[int], time_limit: float, workers: int,
-         margin: float = 0.01) -> dict[str, Any]:
+         margin: float = 0.015) -> dict[str, Any]:
     ops = roster(need)
     problem = Problem(start, 7, 15, {"calls": need}, CONTRACTS, tuple(ops), WEIGHTS)
     began = time.perf_counter()

@@ -10,6 +10,7 @@ import typer
 from helpline.wfm.erlang_cli import erlang_command
 from helpline.wfm.forecast_cli import forecast_command
 from helpline.wfm.schedule.cli import schedule_command
+from helpline.wfm.schedule.curtois.cli import roster_benchmark_command
 from helpline.wfm.schedule.shift_design.cli import shift_design_command
 from helpline.wfm.staffing_cli import staff_command
 from helpline.wfm_publish_cli import publish_command
@@ -24,4 +25,5 @@ wfm_app.command("forecast")(forecast_command)
 wfm_app.command("staff")(staff_command)
 wfm_app.command("schedule")(schedule_command)
 wfm_app.command("publish")(publish_command)
+wfm_app.command("roster-benchmark")(roster_benchmark_command)
 wfm_app.command("shift-design")(shift_design_command)

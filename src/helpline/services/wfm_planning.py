@@ -58,7 +58,7 @@ def plan(ctx: ServiceContext, *, history_csv: str, horizon_days: int = 7,
          skill: str | None = None, channel: Channel = "call", target_sl: float = 0.8,
          target_seconds: float = 20.0, shrinkage: float = 0.0, chats_per_agent: int = 3,
          aht_seconds: float | None = None, interval_minutes: int = 15,
-         time_limit_seconds: float = 30.0, margin: float = 0.01, pick: bool = False,
+         time_limit_seconds: float = 30.0, margin: float = 0.015, pick: bool = False,
          name: str = "", actor: Actor | None = None, workers: int | None = None
          ) -> dict[str, Any]:
     """Forecast ``horizon_days`` from the history, staff it, schedule the operators and

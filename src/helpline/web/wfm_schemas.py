@@ -75,6 +75,6 @@ class PlanIn(Strict):
                                       description="where the history has no AHT")
     interval_minutes: Literal[15, 30] = 15
     time_limit_seconds: float = Field(default=30.0, ge=5, le=120)
-    margin: float = Field(default=0.01, ge=0, le=0.2)
+    margin: float = Field(default=0.015, ge=0, le=0.2)
     pick: bool = False
     name: str = Field(default="", max_length=200)

@@ -275,7 +275,7 @@ class Solved:
 
 
 def solve_checked(problem: Problem, *, time_limit_seconds: float, pick: bool = False,
-                  margin: float = 0.01, workers: int | None = None) -> Solved:
+                  margin: float = 0.015, workers: int | None = None) -> Solved:
     """Solve, drop shifts dated before the horizon (they belong to the schedule before
     it), and check the rest with the independent checker."""
     check_range(time_limit_seconds, 0.1, MAX_TIME_LIMIT_SECONDS, "time_limit_seconds")

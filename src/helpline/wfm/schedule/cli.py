@@ -120,7 +120,7 @@ def schedule_command(
     timezone: Annotated[str | None, typer.Option(help="IANA zone of the times")] = None,
     time_limit: Annotated[float, typer.Option(help="seconds for the solver")] = 60.0,
     workers: Annotated[int, typer.Option(help="CP-SAT workers (0 = cores)")] = 0,
-    margin: Annotated[float, typer.Option(help="planning margin for breaks, 0..0.2")] = 0.02,
+    margin: Annotated[float, typer.Option(help="planning margin for breaks, 0..0.2")] = 0.015,
     pick: Annotated[bool, typer.Option(help="use only the operators needed")] = False,
     under_weight: Annotated[int, typer.Option(help="per missing agent-interval")] = 100,
     over_weight: Annotated[int, typer.Option(help="per idle agent-interval")] = 1,

@@ -1,0 +1,1 @@
+"""Curtois & Qu employee shift scheduling benchmark: reader, CP-SAT model, evaluator."""
