@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     #: Roles that may read QA transcripts unredacted (comma-separated, e.g. "admin");
     #: empty: nobody (issue 5 §3).
     qa_reveal_roles: str = ""
+    #: mask card, passport and phone numbers in every log line (HELPLINE_LOG_REDACTION)
+    log_redaction: bool = True
 
     def check(self) -> None:
         """Refuse to run outside demo mode with the default or a weak secret key."""

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from helpline.bootstrap import Container, build
+from helpline.quality.log_redaction import install_log_redaction
 from helpline.services import routing
 from helpline.settings import Settings
 from helpline.web import (
@@ -78,6 +79,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         if container.ctx.async_messages is not None:
             container.ctx.async_messages.start()
         _tune_for_latency()
+        if container.settings.log_redaction:
+            install_log_redaction()
         tasks = [asyncio.create_task(container.bus.run())]
         if run_ticker:
             tasks.append(asyncio.create_task(_ticker(container)))
