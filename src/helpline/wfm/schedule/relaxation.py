@@ -12,12 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import (  # type: ignore[import-untyped]
-    Bounds,
-    LinearConstraint,
-    linprog,
-    milp,
-)
+from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 
 
@@ -30,10 +25,9 @@ class Relaxation:
 def relax(columns: Sequence[Mapping[int, int]], column_group: Sequence[int],
           group_skills: Sequence[frozenset[str]], group_size: Sequence[int],
           need: Mapping[str, Sequence[int]], scale: int, under: int, over: int,
-          staff_all: bool, integral_seconds: float | None = None) -> Relaxation:
+          staff_all: bool) -> Relaxation:
     """``columns[j]``: slot -> presence (1/scale operators) of one line of group
-    ``column_group[j]``. Minimises ``under``·missing + ``over``·idle like stage 1.
-    With ``integral_seconds`` the lines are integers (HiGHS branch and bound)."""
+    ``column_group[j]``. Minimises ``under``·missing + ``over``·idle like stage 1."""
     skills = sorted(need)
     slots = len(next(iter(need.values())))
     n_x = len(columns)
@@ -113,21 +107,6 @@ def relax(columns: Sequence[Mapping[int, int]], column_group: Sequence[int],
         kwargs = {"A_eq": coo_matrix(([1.0] * len(eq_rows), (eq_rows, eq_cols)),
                                      shape=(len(group_size), n_var)).tocsr(),
                   "b_eq": np.asarray(group_size, dtype=float)}
-    if integral_seconds is not None:
-        constraints = [LinearConstraint(a_ub, -np.inf, np.asarray(rhs))]
-        if staff_all:
-            constraints.append(LinearConstraint(kwargs["A_eq"], kwargs["b_eq"], kwargs["b_eq"]))
-        integrality = np.zeros(n_var)
-        integrality[:n_x] = 1
-        result = milp(np.asarray(cost), constraints=constraints,
-                      bounds=Bounds(np.zeros(n_var), np.asarray(upper)),
-                      integrality=integrality,
-                      options={"time_limit": integral_seconds, "mip_rel_gap": 1e-4})
-        if result.x is None:
-            raise RuntimeError(f"no integral lines: {result.message}")
-        total_need = sum(int(v) for s in skills for v in need[s]) * scale
-        bound = float(getattr(result, "mip_dual_bound", result.fun)) + under * total_need
-        return Relaxation(bound, [float(v) for v in result.x[:n_x]])
     result = linprog(np.asarray(cost), A_ub=a_ub, b_ub=np.asarray(rhs),
                      bounds=list(zip([0.0] * n_var, upper, strict=True)), method="highs",
                      **kwargs)
