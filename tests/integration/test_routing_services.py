@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from helpline.domain.agents import AgentStatus
 from helpline.domain.channels import Channel
 from helpline.domain.contacts import ContactState
 from helpline.domain.errors import InvalidTransition, PermissionDenied
+from helpline.domain.routing import AgentSnapshot
 from helpline.services import chat, desk, routing
 from helpline.services.context import ServiceContext
 from helpline.store.tables import AgentRow, ContactRow, EventRow
@@ -334,3 +336,66 @@ def test_a_retry_after_the_conversation_ended_returns_the_stored_message(
         chat.post_message(ctx, contact_id=contact_id, sender="customer", body="ещё",
                           client_msg_id="new")
     assert [m.seq for m in chat.messages_after(ctx, contact_id, 0)] == [1]
+
+
+def test_a_stale_look_falls_back_to_locking_every_free_agent(
+        ctx: ServiceContext, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unlocked look says the longest-idle agent is free, but she already holds
+    her only chat: the narrow lock re-reads her load, finds no room, and the pass
+    falls back to every free agent instead of exceeding her capacity."""
+    from helpline.store.repositories import AgentRepository
+
+    add_queue(ctx)
+    full = add_agent(ctx, "full", capacity={Channel.CHAT: 1})
+    clock.advance(5)
+    other = add_agent(ctx, "other")
+    first = start(ctx, "first")
+    assert state_of(ctx, first).agent_id == full
+    ctx.auto_dispatch = False
+    second = start(ctx, "second")
+
+    real = AgentRepository.available_snapshots
+
+    def stale_look(self: AgentRepository, ids: list[str] | None = None, *,
+                   lock: bool = False) -> list[AgentSnapshot]:
+        snapshots = real(self, ids, lock=lock)
+        if lock:
+            return snapshots
+        return [dataclasses.replace(s, load={}) for s in snapshots]  # everyone looks idle
+
+    monkeypatch.setattr(AgentRepository, "available_snapshots", stale_look)
+    offers = routing.dispatch(ctx)
+    assert [(o.contact_id, o.agent_id) for o in offers] == [(second, other)]
+    with ctx.uow() as uow:
+        held = uow.session.scalars(select(ContactRow.id).where(
+            ContactRow.agent_id == full, ContactRow.state == "offered")).all()
+    assert held == [first]
+
+
+def test_offers_commit_without_waiting_for_the_wal_but_messages_do(
+        ctx: ServiceContext, engine: Engine) -> None:
+    """PostgreSQL: a routing pass sets ``synchronous_commit`` off for its own
+    transaction (an offer lost in a crash is made again); a customer's message is
+    committed durably. SQLite has no such setting and gets no such statement."""
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    add_queue(ctx)
+    add_agent(ctx, "anna")
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        contact_id = start(ctx)
+        async_commits = [s for s in statements if "synchronous_commit" in s]
+        statements.clear()
+        chat.post_message(ctx, contact_id=contact_id, sender="customer", body="Алло?",
+                          client_msg_id="m-1")
+        message_async = [s for s in statements if "synchronous_commit" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    if engine.dialect.name == "postgresql":
+        assert async_commits == ["SET LOCAL synchronous_commit TO off"]
+    else:
+        assert async_commits == []
+    assert message_async == []

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from helpline.domain.agents import has_room
-from helpline.domain.routing import Offer, route
+from helpline.domain.channels import Channel
+from helpline.domain.contacts import Contact
+from helpline.domain.queues import Queue
+from helpline.domain.routing import AgentSnapshot, Offer, route
 from helpline.services.context import ServiceContext
-from helpline.store.uow import with_retries
+from helpline.store.uow import UnitOfWork, with_retries
 
 #: How many queued contacts one dispatch pass considers (in service order).
 DISPATCH_BATCH = 500
@@ -41,10 +47,7 @@ def dispatch(ctx: ServiceContext, batch: int = DISPATCH_BATCH) -> list[Offer]:
                 queue_ids=servable, reserved_for=list(free))
             if not contacts:
                 return []
-            locked = uow.agents.available_snapshots(list(free), lock=True)  # + load
-            if not locked:
-                return []
-            offers = route(contacts, locked, queues, now)
+            offers = _route_locked(uow, contacts, seen, free, queues, now)
             if not offers:
                 return []
             by_contact = {c.id: c for c in contacts}
@@ -52,10 +55,35 @@ def dispatch(ctx: ServiceContext, batch: int = DISPATCH_BATCH) -> list[Offer]:
                 by_contact[offer.contact_id].offer(
                     offer.agent_id, now, queues[offer.queue_id].offer_timeout_seconds)
             uow.agents.touch_idle(sorted({o.agent_id for o in offers}), now)
-            uow.commit()
+            uow.commit(durable=False)  # an offer lost in a database crash is made again
             return offers
 
     return with_retries(run)
+
+
+def _route_locked(uow: UnitOfWork, contacts: list[Contact], seen: list[AgentSnapshot],
+                  free: dict[str, set[Channel]], queues: Mapping[str, Queue],
+                  now: datetime) -> list[Offer]:
+    """Route the locked contacts to agents locked with their authoritative load.
+
+    With few contacts and many free agents (one new chat, an agent freeing a slot)
+    the router first runs on the unlocked look, and only the agents it picked are
+    locked and re-read. If the router gives the same offers on them, those are the
+    offers it gives on every free agent as seen: it is greedy, so agents it did not
+    pick cannot change a pick. Otherwise (the look was stale: another server gave one
+    of them work meanwhile) every free agent is locked and the router runs again;
+    locks already held are ours, so SKIP LOCKED does not skip them. Capacity is only
+    ever checked against the load read under the lock."""
+    if len(contacts) * 2 <= len(free):
+        hint = route(contacts, [a for a in seen if a.id in free], queues, now)
+        if not hint:
+            return []
+        picked = sorted({o.agent_id for o in hint})
+        offers = route(contacts, uow.agents.available_snapshots(picked, lock=True), queues, now)
+        if offers == hint:
+            return offers
+    locked = uow.agents.available_snapshots(list(free), lock=True)  # + load
+    return route(contacts, locked, queues, now) if locked else []
 
 
 def expire_offers(ctx: ServiceContext, limit: int = 200) -> int:

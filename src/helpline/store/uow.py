@@ -8,6 +8,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +33,9 @@ UNPUBLISHED_EVENTS = frozenset({EventType.MESSAGE_SENT})
 
 #: PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock.
 _RETRY_SQLSTATES = {"40001", "40P01"}
+
+
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO off")
 
 
 def event_payload(event: Event) -> dict[str, Any]:
@@ -88,7 +92,19 @@ class UnitOfWork:
         collected.sort(key=lambda e: e.at)
         return collected
 
-    def commit(self) -> None:
+    def commit(self, *, durable: bool = True) -> None:
+        """Write back, append the events, commit, then publish.
+
+        ``durable=False`` (PostgreSQL only; SQLite ignores it) commits without waiting
+        for the WAL flush (``SET LOCAL synchronous_commit TO off``). Locks and
+        visibility are unchanged: other transactions see the commit at once. What a
+        database crash can lose is the last fraction of a second of such commits, never
+        a part of one, and any later durable commit flushes them too. Only for
+        decisions that are safe to lose and make again (a routing offer: the contact is
+        simply still queued and is offered again); never for messages, money or
+        anything acknowledged to a person."""
+        if not durable and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(_ASYNC_COMMIT)
         events = self._collect_events()
         self.events.add_many(
             EventRow(at=e.at, type=e.type.value, contact_id=e.contact_id, agent_id=e.agent_id,
