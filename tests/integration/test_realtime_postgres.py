@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from helpline.bootstrap import build
+from helpline.realtime.bus import PostgresBus, libpq_dsn
+from helpline.realtime.hub import Hub
 from helpline.settings import Settings
 from helpline.web.app import create_app
 from tests.integration.helpers import PASSWORD, add_agent, add_queue
@@ -90,3 +92,51 @@ def test_customer_messages_take_the_event_loop_path_and_fall_back_for_the_rest(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM messages")).scalar() == 1
     server.close()
+
+
+@pytest.mark.postgres
+def test_a_server_delivers_its_own_notifications_once_and_at_once(
+        pg_url: str, engine: Engine, db_url: str) -> None:
+    """Local first: the customer's own server pushes the stored message without
+    waiting for PostgreSQL, and drops the copy that comes back through LISTEN — so
+    every message reaches the socket exactly once."""
+    if db_url != pg_url:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    server = build(Settings(database_url=pg_url, demo=True))
+    add_queue(server.ctx)
+    with TestClient(create_app(server, run_ticker=False)) as client:
+        started = client.post("/api/v1/chats", json={"name": "A", "phone": "+79001234567",
+                                                     "topic": "mobile", "language": "ru"}).json()
+        cid, token = started["contact_id"], started["token"]
+        with client.websocket_connect(f"/ws/chat/{cid}?token={token}") as customer:
+            customer.send_json({"type": "hello", "last_seq": 0})
+            customer.receive_json()  # state
+            time.sleep(0.3)  # the listener is up
+            frames = []
+            for n in (1, 2, 3):
+                customer.send_json({"type": "message", "client_msg_id": f"m-{n}", "body": "Да"})
+                time.sleep(0.3)  # long enough for a NOTIFY to come back
+                frames += [customer.receive_json(), customer.receive_json()]
+            customer.send_json({"type": "leave"})
+            frames.append(customer.receive_json())
+    server.close()
+    pushed = [(f["type"], f.get("seq")) for f in frames if f["type"] in ("message", "ack")]
+    assert sorted(pushed) == [("ack", 1), ("ack", 2), ("ack", 3),
+                              ("message", 1), ("message", 2), ("message", 3)]
+    assert frames[-1]["type"] == "state"  # no stray copy of a message before it
+    assert all("_origin" not in f for f in frames)
+
+
+@pytest.mark.postgres
+def test_the_listener_keeps_other_servers_notifications_only(pg_url: str, db_url: str) -> None:
+    if db_url != pg_url:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    mine, theirs = PostgresBus(Hub(), libpq_dsn(pg_url)), PostgresBus(Hub(), libpq_dsn(pg_url))
+    try:
+        batch = [{"type": "probe", "n": 1, "_origin": mine.origin},
+                 {"type": "probe", "n": 2, "_origin": theirs.origin}, {"type": "probe", "n": 3}]
+        assert mine.foreign(batch) == [{"type": "probe", "n": 2}, {"type": "probe", "n": 3}]
+        assert mine.foreign({"type": "probe", "n": 4, "_origin": mine.origin}) == []
+    finally:
+        mine.close()
+        theirs.close()

@@ -16,6 +16,7 @@ import json
 import logging
 import queue
 import threading
+import uuid
 from typing import Any
 
 import psycopg
@@ -24,6 +25,8 @@ from helpline.realtime.hub import Hub
 from helpline.realtime.notify import CHANNEL, batches, encode
 
 log = logging.getLogger(__name__)
+#: Key of the sending server's id in a NOTIFY payload (removed before delivery).
+ORIGIN_KEY = "_origin"
 #: Notifications one publisher pass takes from the queue at most.
 MAX_BATCH_ITEMS = 500
 
@@ -58,11 +61,18 @@ class PostgresBus:
     all transactions that notified (a lock held through the WAL flush), which capped
     chat messages at a few hundred per second; and a notification is not data — the
     message it announces is already durable, and a notification lost in a crash is
-    recovered by the clients' replay by sequence number (``hello {last_seq}``)."""
+    recovered by the clients' replay by sequence number (``hello {last_seq}``).
+
+    Local first: this server's own sockets get a notification at once, from
+    :meth:`publish`, not after a round trip through PostgreSQL; the NOTIFY carries
+    this server's id (``_origin``) and the listener drops its own. Sockets on other
+    servers get it through NOTIFY as before. Pages order messages by sequence number,
+    so two servers' notifications arriving in another order change nothing."""
 
     def __init__(self, hub: Hub, dsn: str) -> None:
         self.hub = hub
         self.dsn = dsn
+        self.origin = uuid.uuid4().hex
         self._queue: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -77,7 +87,8 @@ class PostgresBus:
                     self._thread = threading.Thread(target=self._publisher, daemon=True,
                                                     name="helpline-notify")
                     self._thread.start()
-        self._queue.put(payloads)
+        self.hub.deliver(payloads)
+        self._queue.put([{**p, ORIGIN_KEY: self.origin} for p in payloads])
 
     def _publisher(self) -> None:
         while True:
@@ -123,14 +134,19 @@ class PostgresBus:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     async for notify in conn.notifies():
                         with contextlib.suppress(ValueError):
-                            decoded = json.loads(notify.payload)
-                            self.hub.deliver(decoded if isinstance(decoded, list)
-                                             else [decoded])
+                            self.hub.deliver(self.foreign(json.loads(notify.payload)))
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("LISTEN connection lost; reconnecting")
                 await asyncio.sleep(1.0)
+
+    def foreign(self, decoded: Any) -> list[dict[str, Any]]:
+        """Notifications of one NOTIFY that other servers sent, without their origin
+        (this server delivered its own at publish time)."""
+        items = decoded if isinstance(decoded, list) else [decoded]
+        return [{k: v for k, v in item.items() if k != ORIGIN_KEY} for item in items
+                if isinstance(item, dict) and item.get(ORIGIN_KEY) != self.origin]
 
     def close(self) -> None:
         """Send what is queued, then stop the publisher."""

@@ -21,14 +21,22 @@
     node.textContent = "";
     node.appendChild(HL.el("span", { class: "who" }, msg.sender === "customer" ? T.you : (conv.agentName || T.operator)));
     node.appendChild(document.createTextNode(msg.body));
-    if (!existing) box.appendChild(node);
+    if (!existing) {
+      const later = msg.seq ? [...box.children].find((x) => Number(x.dataset.seq) > msg.seq) : null;
+      box.insertBefore(node, later || null);  // in sequence order, whatever the arrival order
+    } else if (msg.seq) {
+      const later = [...box.children].find((x) => x !== node && Number(x.dataset.seq) > msg.seq);
+      if (later && node.compareDocumentPosition(later) & Node.DOCUMENT_POSITION_PRECEDING) box.insertBefore(node, later);
+    }
     box.scrollTop = box.scrollHeight;
   }
 
   function onMessage(m) {
     if (seen.has(m.seq)) return;
     seen.add(m.seq);
-    lastSeq = Math.max(lastSeq, m.seq);
+    // the highest sequence below which nothing is missing: a message that overtook
+    // another (two servers) must not make a reconnect skip the one still on its way
+    while (seen.has(lastSeq + 1)) lastSeq += 1;
     if (m.sender === "customer") { pending.delete(m.client_msg_id); savePending(); }
     render(m, false);
     if (m.sender === "agent") $("typing").hidden = true;
