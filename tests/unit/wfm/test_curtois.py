@@ -236,7 +236,9 @@ def test_greedy_start_is_feasible_and_priced_right(tiny: Instance) -> None:
 @pytest.mark.parametrize("number, optimum", [(1, 607), (2, 828)])
 def test_solver_reaches_the_proven_optimum(number: int, optimum: int) -> None:
     instance = load_ros(INSTANCES / f"Instance{number}.ros")
-    result = solve(instance, time_limit_seconds=25, workers=2, random_seed=1)
+    # stops as soon as optimality is proven (seconds on a quiet machine); the margin is
+    # for a loaded one
+    result = solve(instance, time_limit_seconds=90, workers=2, random_seed=1)
     assert result.objective == optimum, result
     check = evaluate(instance, result.roster)
     assert check.feasible, check.violations[:5]
