@@ -52,7 +52,20 @@ def test_qa_specialist_searches_and_opens_a_contact(
     expect(page.locator('#qa-findings tr.fail[data-rule="no_allo"]')).to_have_count(1)
     expect(page.locator('#qa-findings tr.ok[data-rule="no_time_of_day_greeting"]')
            ).to_have_count(1)
+    # Vera reads Russian: the findings' titles and messages are Russian too
+    allo = page.locator('#qa-findings tr.fail[data-rule="no_allo"]')
+    expect(allo.locator("td.title")).to_have_text("Не употреблять слово «Алло»")
+    expect(allo.locator("td.message")).to_have_text("прозвучало запрещённое «Алло»")
+    expect(page.locator('#qa-findings tr.fail[data-rule="no_long_silence"] td.message')
+           ).to_have_text("тишина в эфире 14,5 с без удержания (норматив — до 10 с)")
     # the card number the operator repeated is masked everywhere on the page
     expect(page.locator("#qa-transcript li#u-2 .text")).to_have_text("Карта [card]? Минуточку.")
     assert "4276" not in page.content()
     expect(page.locator("#scorecard")).to_have_attribute("data-contact-id", "demo-call-0002")
+
+    # in English, the same findings in English
+    page.goto(f"{server.base_url}/lang/en?next=/qa%3Fcontact%3Ddemo-call-0002")
+    allo = page.locator('#qa-findings tr.fail[data-rule="no_allo"]')
+    expect(allo.locator("td.title")).to_have_text("Never say «Алло»")
+    expect(allo.locator("td.message")).to_have_text("forbidden «Алло» said")
+    expect(page.locator("#qa-timeline svg")).to_contain_text("Hold")

@@ -3,6 +3,14 @@
 queued -> offered -> active -> wrap_up -> closed; queued/offered -> abandoned.
 A declined or timed-out offer returns the contact to queued with its original
 ``enqueued_at``, which also survives escalation and transfers back to a queue.
+
+Hold is not a state of its own but a flag of an ``active`` contact: ``held_since`` is
+the time the assigned agent put it on hold (``contact_held``), ``None`` once resumed
+(``contact_resumed``). Everything that takes a contact out of ``active`` — wrap-up,
+transfer, the customer leaving — ends the hold first by appending ``contact_resumed``
+with ``{"implicit": true, "ended_by": ...}`` at the same instant, so every hold interval
+in the event log is closed. A held contact keeps its slot of the agent's capacity and its
+conversation (messages do not end a hold).
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from typing import Any
 from helpline.domain.channels import Channel
 from helpline.domain.clock import check_aware
 from helpline.domain.errors import (
+    AlreadyHeld,
     InvalidTransition,
+    NotHeld,
     OfferExpired,
     PermissionDenied,
     ValidationFailed,
@@ -40,6 +50,9 @@ OPEN_STATES = frozenset(
 
 #: Priority given to a customer segment when the contact is created.
 SEGMENT_PRIORITY: dict[str, int] = {"vip": 20, "premium": 10, "business": 5, "standard": 0}
+
+#: Longest free-text reason an agent may give for a hold.
+HOLD_REASON_MAX = 200
 
 
 def priority_for_segment(segment: str | None) -> int:
@@ -72,6 +85,8 @@ class Contact:
     skipped_agents: dict[str, str] = field(default_factory=dict)
     offline_message: bool = False
     rating: int | None = None
+    #: When the assigned agent put the (active) contact on hold; None when not held.
+    held_since: datetime | None = None
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     # -- construction ------------------------------------------------------------------
@@ -135,6 +150,22 @@ class Contact:
                 f"contact is not assigned to this agent; cannot {action}",
                 contact_id=self.id,
             )
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_since is not None
+
+    def _end_hold(self, now: datetime, ended_by: str) -> None:
+        """Close an open hold before the contact leaves ``active`` (no-op when not held)."""
+        if self.held_since is None:
+            return
+        self._record(EventType.CONTACT_RESUMED, now, implicit=True, ended_by=ended_by,
+                     held_seconds=self._held_seconds(now))
+        self.held_since = None
+
+    def _held_seconds(self, now: datetime) -> float:
+        assert self.held_since is not None
+        return round(max(0.0, (now - self.held_since).total_seconds()), 3)
 
     def waited_seconds(self, now: datetime) -> float:
         """Seconds in the current queue (drives escalation steps)."""
@@ -205,6 +236,7 @@ class Contact:
         check_aware(now, "now")
         self._require("transfer", ContactState.ACTIVE)
         self._require_agent(agent_id, "transfer")
+        self._end_hold(now, "transfer")
         self._record(EventType.CONTACT_TRANSFERRED, now, to_queue_id=queue_id)
         self._requeue(queue_id, now)
 
@@ -215,6 +247,7 @@ class Contact:
         check_aware(now, "now")
         if target_agent_id == agent_id:
             raise ValidationFailed("cannot transfer a contact to yourself")
+        self._end_hold(now, "transfer")
         self._record(EventType.CONTACT_TRANSFERRED, now, to_agent_id=target_agent_id)
         self._requeue(self.queue_id, now)
         self.target_agent_id = target_agent_id
@@ -236,6 +269,7 @@ class Contact:
         check_aware(now, "now")
         self._require("wrap up", ContactState.ACTIVE)
         self._require_agent(agent_id, "wrap up")
+        self._end_hold(now, "wrap_up")
         self.state = ContactState.WRAP_UP
         self.wrapped_up_at = now
         if code:
@@ -250,6 +284,7 @@ class Contact:
             self.wrapup_code = code
         if not self.wrapup_code:
             raise ValidationFailed("a wrap-up reason code is required to close", contact_id=self.id)
+        self._end_hold(now, "close")  # never held in wrap_up; kept for data loaded as is
         self.state = ContactState.CLOSED
         self.ended_at = now
         self._record(EventType.CONTACT_CLOSED, now, code=self.wrapup_code)
@@ -266,11 +301,41 @@ class Contact:
             self.agent_id = None
             self.offer_expires_at = None
         elif self.state == ContactState.ACTIVE:
+            self._end_hold(now, "customer_left")
             self._record(EventType.CUSTOMER_LEFT, now)
             self.state = ContactState.WRAP_UP
             self.wrapped_up_at = now
         else:
             self._require("leave", ContactState.QUEUED, ContactState.OFFERED, ContactState.ACTIVE)
+
+    def hold(self, agent_id: str, now: datetime, reason: str | None = None) -> None:
+        """The assigned agent puts an active contact on hold (``contact_held``)."""
+        check_aware(now, "now")
+        self._require("hold", ContactState.ACTIVE)
+        self._require_agent(agent_id, "hold")
+        if reason is not None:
+            if not isinstance(reason, str):
+                raise ValidationFailed("hold reason must be text", field="reason")
+            reason = " ".join(reason.split()) or None
+            if reason is not None and len(reason) > HOLD_REASON_MAX:
+                raise ValidationFailed(f"hold reason: at most {HOLD_REASON_MAX} characters",
+                                       field="reason")
+        if self.held_since is not None:
+            raise AlreadyHeld("the contact is already on hold", contact_id=self.id,
+                              held_since=self.held_since.isoformat())
+        self.held_since = now
+        self._record(EventType.CONTACT_HELD, now, reason=reason)
+
+    def resume(self, agent_id: str, now: datetime) -> None:
+        """The assigned agent takes the contact off hold (``contact_resumed``)."""
+        check_aware(now, "now")
+        self._require("resume", ContactState.ACTIVE)
+        self._require_agent(agent_id, "resume")
+        if self.held_since is None:
+            raise NotHeld("the contact is not on hold", contact_id=self.id)
+        self._record(EventType.CONTACT_RESUMED, now, implicit=False,
+                     held_seconds=self._held_seconds(now))
+        self.held_since = None
 
     def rate(self, score: int, now: datetime) -> None:
         check_aware(now, "now")

@@ -26,6 +26,18 @@ class OfferExpired(InvalidTransition):
     error_id = "offer_expired"
 
 
+class AlreadyHeld(InvalidTransition):
+    """Hold asked for a contact that is already on hold."""
+
+    error_id = "contact_already_held"
+
+
+class NotHeld(InvalidTransition):
+    """Resume asked for a contact that is not on hold."""
+
+    error_id = "contact_not_held"
+
+
 class NotFound(HelplineError):
     error_id = "not_found"
     http_status = 404

@@ -15,6 +15,8 @@ class EventType(StrEnum):
     OFFER_TIMED_OUT = "offer_timed_out"
     CONTACT_ACCEPTED = "contact_accepted"
     MESSAGE_SENT = "message_sent"
+    CONTACT_HELD = "contact_held"
+    CONTACT_RESUMED = "contact_resumed"
     CONTACT_TRANSFERRED = "contact_transferred"
     CONTACT_WRAPPED_UP = "contact_wrapped_up"
     CONTACT_CLOSED = "contact_closed"

@@ -21,7 +21,9 @@ Every finding has the same shape (:meth:`ContactFinding.to_dict`): ``rule``, ``s
 (seconds), ``message``, ``evidence`` (a list of ``{speaker, start, end, text, matched,
 utterance}``; ``utterance`` is the index of the transcript utterance it quotes, or
 ``None``; an audio finding's first item is the measurement itself, with ``speaker``
-``None``), ``measured`` and ``limit``.
+``None``), ``measured`` and ``limit``, and the keys its texts are rendered from in any
+language (:mod:`helpline.quality.findings_i18n`): ``message_key``, ``params`` and
+``titles``. ``title`` and ``message`` are the rulebook's title and the English message.
 
 The timeline (:class:`Timeline`) holds the speech of each side, the holds, the both-side
 silences of 2 s or more (``dead_air`` marks those over the limit outside holds) and the
@@ -30,13 +32,14 @@ over-talk; from the audio when there is a recording, else from the utterances.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from helpline.quality.audio.analyze import AudioAnalysis
 from helpline.quality.audio.findings import Finding as AudioFinding
 from helpline.quality.audio.holds import HoldReport
+from helpline.quality.findings_i18n import LANGUAGES, kind_title
 from helpline.quality.transcripts.holds import HoldInterval
 from helpline.quality.transcripts.model import Transcript
 from helpline.quality.transcripts.rules import Evidence, RulesReport, evaluate
@@ -91,23 +94,44 @@ class ContactFinding:
     title: str = ""
     measured: float | None = None
     limit: float | None = None
+    #: the message's entry in the catalogue and its parameters; the title per language
+    message_key: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    titles: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "source": self.source, "kind": self.kind,
                 "title": self.title, "passed": self.passed, "applicable": self.applicable,
                 "start": _r(self.start), "end": _r(self.end), "message": self.message,
                 "evidence": [e.to_dict() for e in self.evidence],
-                "measured": _r(self.measured), "limit": self.limit}
+                "measured": _r(self.measured), "limit": self.limit,
+                "message_key": self.message_key, "params": dict(self.params),
+                "titles": dict(self.titles)}
 
     def redacted(self, quote: Redact, message: Redact | None = None) -> ContactFinding:
         """The same finding with every quoted text masked by ``quote`` and its message by
-        ``message`` (default: ``quote``). An audio finding's measurement (the evidence
-        without a speaker) is the message again."""
+        ``message`` (default: ``quote``), the message's parameters too (they hold what
+        the message quotes: the customer's name, a matched word). An audio finding's
+        measurement (the evidence without a speaker) is the message again."""
         message = message or quote
-        return replace(self, message=message(self.message), evidence=tuple(
-            replace(e, text=quote(e.text) if e.speaker is not None else message(e.text),
-                    matched=None if e.matched is None else quote(e.matched))
-            for e in self.evidence))
+        return replace(
+            self, message=message(self.message),
+            params={k: _mask(v, message) for k, v in self.params.items()},
+            evidence=tuple(
+                replace(e, text=quote(e.text) if e.speaker is not None else message(e.text),
+                        matched=None if e.matched is None else quote(e.matched))
+                for e in self.evidence))
+
+
+def _mask(value: Any, redact: Redact) -> Any:
+    """Every string in a parameter (lists and tables included) through ``redact``."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [_mask(v, redact) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _mask(v, redact) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -198,7 +222,9 @@ def from_rule(finding: RuleFinding, transcript: Transcript | None) -> ContactFin
                                   _utterance_index(transcript, e)) for e in finding.evidence)
     return ContactFinding(finding.rule, "transcript", finding.kind, finding.passed,
                           finding.start, finding.end, finding.message, evidence,
-                          finding.applicable, finding.title)
+                          finding.applicable, finding.title,
+                          message_key=finding.message_key, params=dict(finding.params),
+                          titles=dict(finding.titles))
 
 
 def _nearby(transcript: Transcript, start: float, end: float) -> list[EvidenceItem]:
@@ -219,7 +245,14 @@ def from_audio(finding: AudioFinding, transcript: Transcript | None) -> ContactF
         evidence.extend(_nearby(transcript, start, end))
     return ContactFinding(finding.rule, "audio", finding.rule, finding.passed, start, end,
                           finding.evidence, tuple(evidence), True, "", finding.measured,
-                          finding.limit)
+                          finding.limit, finding.message_key, dict(finding.params),
+                          _audio_titles(finding.rule))
+
+
+def _audio_titles(rule: str) -> dict[str, str]:
+    """The audio rules' titles (the catalogue's), kept with the finding as the rulebook's
+    are."""
+    return {lang: text for lang in LANGUAGES if (text := kind_title(rule, lang))}
 
 
 def merge(audio: AudioAnalysis | None, report: RulesReport | None,

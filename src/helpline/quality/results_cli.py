@@ -24,6 +24,7 @@ from rich.table import Table
 from helpline.cli_support import container_from_env
 from helpline.quality.audio.analyze import analyze_recording
 from helpline.quality.audio.findings import Thresholds
+from helpline.quality.audio.holds import ContactEvents
 from helpline.quality.contact_analysis import ContactAnalysis, audio_role, combine
 from helpline.quality.search.contact_input import read_contact_transcript
 from helpline.quality.transcripts.rules_config import Rulebook, load_rulebook
@@ -48,13 +49,15 @@ def sidecar(recording: Path, suffix: str) -> Path | None:
 
 
 def analyze_file(recording: Path, *, channels: str = "agent,customer",
-                 events: Path | None = None, transcript: Path | None = None,
+                 events: Path | ContactEvents | None = None, transcript: Path | None = None,
                  role: str = "agent", engine: str = "silero",
                  thresholds: Thresholds | None = None,
                  recording_start: datetime | None = None, rulebook: Rulebook | None = None,
-                 contact_ref: str | None = None, agent_id: str | None = None) -> Analysed:
-    """The recording's analysis with its transcript's rules (holds from ``events`` for
-    both), and what the store needs to know about the contact."""
+                 contact_ref: str | None = None, agent_id: str | None = None,
+                 queue_id: str | None = None) -> Analysed:
+    """The recording's analysis with its transcript's rules (holds from ``events`` — a
+    PBX events file or a contact's events from the log — for both), and what the store
+    needs to know about the contact."""
     contact = read_contact_transcript(transcript) if transcript is not None else None
     audio = analyze_recording(recording, channels=channels, events=events,
                               role=audio_role(role) if contact else role, engine=engine,
@@ -72,7 +75,7 @@ def analyze_file(recording: Path, *, channels: str = "agent,customer",
         contact_ref=contact_ref or named or recording.name,
         started_at=(contact.started_at if contact else None) or recording_start,
         agent_id=agent_id or (contact.agent_id if contact else None),
-        queue_id=contact.queue_id if contact else None,
+        queue_id=queue_id or (contact.queue_id if contact else None),
         recording_path=str(recording.resolve()),
         transcript_source=str(transcript.resolve()) if transcript else None)
     return Analysed(result, meta)

@@ -1,4 +1,13 @@
-"""Agent desk use cases: status, accept/decline offers, transfer, wrap-up, close."""
+"""Agent desk use cases: status, accept/decline offers, hold/resume, transfer, wrap-up,
+close.
+
+Hold and resume are for the assigned agent only (like transfer, wrap-up and close: a
+supervisor sees every contact but acts on none). They are idempotent for a retry, the
+way setting the status one already has is a no-op: holding a contact this agent already
+holds, or resuming one that is not held, returns it unchanged (no event, no
+notification) instead of an error. Otherwise the domain decides (409
+``invalid_transition`` outside ``active``, 403 ``permission_denied`` for another agent).
+"""
 
 from __future__ import annotations
 
@@ -82,6 +91,36 @@ def decline(ctx: ServiceContext, agent_id: str, contact_id: str) -> Contact:
         return contact
 
     return _use_case(ctx, fn)
+
+
+def hold(ctx: ServiceContext, agent_id: str, contact_id: str,
+         reason: str | None = None) -> Contact:
+    """Put the agent's active contact on hold; ``contact_held`` is published after commit.
+    A retry on a contact this agent already holds returns it unchanged (the first reason
+    stays)."""
+    def fn(uow: UnitOfWork) -> Contact:
+        contact = uow.contacts.get(contact_id, lock=True)
+        if not (contact.is_held and _still_with(contact, agent_id)):
+            contact.hold(agent_id, ctx.now(), reason)
+        return contact
+
+    return _use_case(ctx, fn, then_dispatch=False)
+
+
+def resume(ctx: ServiceContext, agent_id: str, contact_id: str) -> Contact:
+    """Take the agent's contact off hold (``contact_resumed``). A retry on an active
+    contact of this agent that is no longer held returns it unchanged."""
+    def fn(uow: UnitOfWork) -> Contact:
+        contact = uow.contacts.get(contact_id, lock=True)
+        if contact.is_held or not _still_with(contact, agent_id):
+            contact.resume(agent_id, ctx.now())
+        return contact
+
+    return _use_case(ctx, fn, then_dispatch=False)
+
+
+def _still_with(contact: Contact, agent_id: str) -> bool:
+    return contact.state == ContactState.ACTIVE and contact.agent_id == agent_id
 
 
 def transfer(ctx: ServiceContext, agent_id: str, contact_id: str, *,

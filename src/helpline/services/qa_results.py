@@ -19,24 +19,27 @@ messages of findings are always the redacted ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from helpline.domain.agents import Role
 from helpline.domain.errors import NotFound, ValidationFailed
 from helpline.quality.contact_analysis import ContactAnalysis, ContactFinding, analyze_transcript
+from helpline.quality.findings_i18n import LANGUAGES, check_language, localize_findings
 from helpline.quality.search.contact_input import ContactTranscript, read_contact_transcript
 from helpline.quality.search.lemmas import Lemmatizer
 from helpline.quality.timeline_svg import render_timeline_svg
+from helpline.quality.transcripts.errors import RulesConfigError
 from helpline.quality.transcripts.model import Transcript, transcript_from_chat
 from helpline.quality.transcripts.morphology import name_forms, tokenize
 from helpline.quality.transcripts.names import find_customer_name
 from helpline.quality.transcripts.redaction import Kind, Redactor, RevealPolicy
 from helpline.quality.transcripts.rules_config import Rulebook, default_rulebook
-from helpline.services import qa_search
+from helpline.services import contact_holds, qa_search
 from helpline.services.context import ServiceContext
 from helpline.services.qa_search import QA_READERS
 from helpline.store.qa_repository import QaRepository
@@ -140,7 +143,8 @@ def _finding_row(seq: int, f: ContactFinding) -> QaFindingRow:
         seq=seq, rule=f.rule, kind=f.kind, source=f.source, title=f.title[:200],
         passed=f.passed, applicable=f.applicable, start_seconds=f.start, end_seconds=f.end,
         message=f.message, measured=f.measured, limit_value=f.limit,
-        evidence=[e.to_dict() for e in f.evidence])
+        evidence=[e.to_dict() for e in f.evidence], message_key=f.message_key or None,
+        params=dict(f.params) if f.message_key else None, titles=dict(f.titles) or None)
 
 
 def store(ctx: ServiceContext, analysis: ContactAnalysis, meta: ContactMeta, *,
@@ -200,11 +204,14 @@ def analyze_chat(ctx: ServiceContext, contact_id: str, *, role: str | None = Non
                  rulebook: Rulebook | None = None, save: bool = False,
                  ) -> tuple[ContactAnalysis, StoredAnalysis | None]:
     """Run the rules on a platform chat: its stored messages become a transcript
-    (:func:`transcript_from_chat`); the operator's role decides the greeting (a senior's,
-    a supervisor's, else an agent's) unless ``role`` is given. ``save`` stores it."""
+    (:func:`transcript_from_chat`), its holds come from the contact's ``contact_held`` /
+    ``contact_resumed`` events (:mod:`helpline.services.contact_holds`); the operator's
+    role decides the greeting (a senior's, a supervisor's, else an agent's) unless
+    ``role`` is given. ``save`` stores it."""
     with ctx.uow() as uow:
         found = uow.contacts.get(contact_id)
         messages = QaResultsRepository(uow.session).chat_messages(contact_id)
+        held = contact_holds.read(uow, contact_id)
         account = uow.agents.account(found.agent_id) if found.agent_id else None
     language = found.attributes.get("language", "ru")
     transcript = transcript_from_chat(messages, language=language, contact_id=contact_id)
@@ -216,7 +223,9 @@ def analyze_chat(ctx: ServiceContext, contact_id: str, *, role: str | None = Non
         role = _RULEBOOK_ROLES.get(account.role, "agent") if account else "agent"
         if book.roles and role not in book.roles:
             role = "agent"
-    analysis = analyze_transcript(transcript, role=role, rulebook=book)
+    # the transcript's times count from the first message: so do the holds
+    holds = held.intervals(start=min(m.created_at for m in messages))
+    analysis = analyze_transcript(transcript, role=role, rulebook=book, holds=holds)
     stored = None
     if save:
         stored = store(ctx, analysis, ContactMeta(
@@ -278,7 +287,36 @@ def _finding_json(row: QaFindingRow) -> dict[str, Any]:
     return {"rule": row.rule, "source": row.source, "kind": row.kind, "title": row.title,
             "passed": row.passed, "applicable": row.applicable, "start": row.start_seconds,
             "end": row.end_seconds, "message": row.message, "evidence": row.evidence,
-            "measured": row.measured, "limit": row.limit_value}
+            "measured": row.measured, "limit": row.limit_value,
+            "message_key": row.message_key, "params": row.params, "titles": row.titles}
+
+
+@cache
+def _shipped_titles() -> dict[tuple[str, str], dict[str, str]]:
+    """(rule id, its title in the rulebook's language) -> the title per language, for
+    the rulebooks shipped with Helpline: the titles of findings stored without them."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for language in LANGUAGES:
+        try:
+            book = default_rulebook(language)
+        except RulesConfigError:
+            continue
+        for rule in book.rules:
+            if rule.titles:
+                out[(rule.id, rule.title)] = dict(rule.titles)
+    return out
+
+
+def _stored_titles(finding: Mapping[str, Any]) -> dict[str, str] | None:
+    return _shipped_titles().get((str(finding.get("rule")), str(finding.get("title"))))
+
+
+def localized(findings: list[dict[str, Any]], language: str | None,
+              role: str | None = None) -> list[dict[str, Any]]:
+    """The findings with ``title`` and ``message`` in ``language`` (None: as stored)."""
+    if language is None:
+        return findings
+    return localize_findings(findings, language, role=role, titles=_stored_titles)
 
 
 def _original(repo: QaResultsRepository, source: str | None, ref: str) -> Transcript | None:
@@ -312,9 +350,13 @@ def _transcript_json(repo: QaResultsRepository, analysis: QaAnalysisRow,
 
 
 def contact(ctx: ServiceContext, contact_ref: str, *, role: str | None = None,
-            policy: RevealPolicy | None = None) -> dict[str, Any]:
+            policy: RevealPolicy | None = None, language: str | None = None,
+            ) -> dict[str, Any]:
     """One analysed contact: summary, metrics, timeline, findings and the transcript
-    (redacted unless ``policy`` lets ``role`` see the original)."""
+    (redacted unless ``policy`` lets ``role`` see the original). With ``language`` (ru,
+    en) the findings' ``title`` and ``message`` are rendered in it from their stable
+    ``rule``, ``message_key`` and ``params``; without, they are as stored (the
+    rulebook's title, the English message)."""
     reveal = (policy or RevealPolicy()).may_see_original(role)
     with ctx.uow() as uow:
         repo = QaResultsRepository(uow.session)
@@ -329,16 +371,20 @@ def contact(ctx: ServiceContext, contact_ref: str, *, role: str | None = None,
     return {**_summary(row, failed, names), "channels": row.channels,
             "recording_path": row.recording_path, "metrics": row.metrics,
             "notes": row.notes, "timeline": row.timeline,
-            "findings": [_finding_json(f) for f in findings], "transcript": transcript}
+            "findings": localized([_finding_json(f) for f in findings], language, row.role),
+            "transcript": transcript,
+            **({"language": check_language(language)} if language is not None else {})}
 
 
 def timeline_svg(ctx: ServiceContext, contact_ref: str,
-                 labels: dict[str, str] | None = None) -> str:
-    """The contact's timeline as an SVG picture."""
+                 labels: dict[str, str] | None = None, language: str | None = None) -> str:
+    """The contact's timeline as an SVG picture (the findings' tooltips in ``language``,
+    as stored without)."""
     with ctx.uow() as uow:
         repo = QaResultsRepository(uow.session)
         row = repo.analysis(contact_ref)
         if row is None:
             raise NotFound("no analysis for this contact", contact=contact_ref)
-        findings = [_finding_json(f) for f in repo.findings(row.id)]
+        findings = localized([_finding_json(f) for f in repo.findings(row.id)], language,
+                             row.role)
     return render_timeline_svg(row.timeline, findings, labels)

@@ -263,7 +263,7 @@ def finding_dict(row: QaFindingRow) -> dict[str, Any]:
     """A stored finding in the shape the auto-fill reads."""
     return {"rule": row.rule, "passed": row.passed, "applicable": row.applicable,
             "start": row.start_seconds, "end": row.end_seconds, "message": row.message,
-            "evidence": row.evidence}
+            "evidence": row.evidence, "message_key": row.message_key, "params": row.params}
 
 
 def _apply(row: QaScorecardRow, card: Scorecard, now: datetime) -> None:

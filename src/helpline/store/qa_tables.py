@@ -21,7 +21,8 @@
   failed rule: rule, kind, source (audio | transcript), title, passed, applicable, start
   and end in seconds, message, measured value and limit, and the evidence (JSON list of
   ``{speaker, start, end, text, matched, utterance}``). Messages and evidence are stored
-  redacted.
+  redacted. Since 0010 also ``message_key``, ``params`` (redacted like the message) and
+  ``titles``: the title and message are rendered from them in the reader's language.
 
 The full-text index itself is dialect-specific and made by the migration only:
 SQLite: the FTS5 table ``qa_utterances_fts`` (external content on ``qa_utterances``, kept
@@ -35,7 +36,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.store.tables import Base, BigId
@@ -147,6 +148,11 @@ class QaFindingRow(Base):
     measured: Mapped[float | None] = mapped_column(Float, nullable=True)
     limit_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     evidence: Mapped[list[Any]]
+    #: what the title and message are rendered from in any language
+    #: (:mod:`helpline.quality.findings_i18n`); NULL for findings stored before
+    message_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    titles: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("analysis_id", "seq", name="uq_qa_findings_seq"),

@@ -62,6 +62,7 @@ _CONTACT_FIELDS = (
     "queue_id", "priority", "state", "agent_id", "target_agent_id", "enqueued_at",
     "queue_entered_at", "offered_at", "offer_expires_at", "answered_at", "wrapped_up_at",
     "ended_at", "wrapup_code", "offline_message", "rating", "customer_name", "customer_phone",
+    "held_since",
 )
 
 
@@ -174,7 +175,7 @@ def contact_from_row(row: ContactRow) -> Contact:
         offer_expires_at=row.offer_expires_at, answered_at=row.answered_at,
         wrapped_up_at=row.wrapped_up_at, ended_at=row.ended_at, wrapup_code=row.wrapup_code,
         skipped_agents=dict(row.skipped_agents or {}), offline_message=row.offline_message,
-        rating=row.rating,
+        rating=row.rating, held_since=row.held_since,
     )
 
 

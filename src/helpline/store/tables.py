@@ -94,6 +94,7 @@ class ContactRow(Base):
     skipped_agents: Mapped[dict[str, Any]] = mapped_column(default=dict)
     offline_message: Mapped[bool] = mapped_column(default=False)
     rating: Mapped[int | None]
+    held_since: Mapped[datetime | None]
     last_seq: Mapped[int] = mapped_column(default=0)
     customer_token_hash: Mapped[str] = mapped_column(String(64), default="")
 

@@ -14,6 +14,7 @@ from helpline.web.auth import CurrentAccount, SupervisorAccount, ctx_of
 from helpline.web.schemas import (
     CodeIn,
     ContactOut,
+    HoldIn,
     LanguageIn,
     LoginIn,
     MessageIn,
@@ -183,6 +184,21 @@ def accept(contact_id: str, account: CurrentAccount, request: Request) -> Contac
 @router.post("/contacts/{contact_id}/decline", tags=["desk"])
 def decline(contact_id: str, account: CurrentAccount, request: Request) -> ContactOut:
     return ContactOut.of(desk.decline(ctx_of(request), account.id, contact_id))
+
+
+@router.post("/contacts/{contact_id}/hold", tags=["desk"])
+def hold(contact_id: str, account: CurrentAccount, request: Request,
+         body: HoldIn | None = None) -> ContactOut:
+    """Put your active contact on hold (body optional: ``{"reason": "..."}``); repeating
+    it while the contact is held returns it unchanged."""
+    reason = body.reason if body is not None else None
+    return ContactOut.of(desk.hold(ctx_of(request), account.id, contact_id, reason))
+
+
+@router.post("/contacts/{contact_id}/resume", tags=["desk"])
+def resume(contact_id: str, account: CurrentAccount, request: Request) -> ContactOut:
+    """Take your contact off hold; repeating it once resumed returns it unchanged."""
+    return ContactOut.of(desk.resume(ctx_of(request), account.id, contact_id))
 
 
 @router.post("/contacts/{contact_id}/transfer", tags=["desk"])

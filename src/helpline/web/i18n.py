@@ -405,6 +405,15 @@ STRINGS.update({
     "qa_sc_by": {"ru": "исправил(а)", "en": "by"},
 })
 
+#: Hold and resume on the agent desk (static/desk.js).
+STRINGS.update({
+    "hold": {"ru": "Поставить на удержание", "en": "Hold"},
+    "resume": {"ru": "Снять с удержания", "en": "Resume"},
+    "hold_reason": {"ru": "Причина удержания (необязательно)", "en": "Hold reason (optional)"},
+    "on_hold": {"ru": "на удержании", "en": "on hold"},
+    "on_hold_since": {"ru": "На удержании с", "en": "On hold since"},
+})
+
 LANGUAGES = ("ru", "en")
 
 

@@ -3,6 +3,10 @@
 Who: QA specialists, supervisors and admins (others get 403 ``permission_denied``). A
 query that cannot be read answers 422 ``bad_search_query``; the query language is in
 :mod:`helpline.quality.search.query`.
+
+The QA endpoints that return texts (findings, scorecards) answer in the caller's
+language as the pages do (:data:`QaLanguage`): ``?lang=ru|en`` when given, else the
+user's remembered choice (``/lang/{code}``), else the ``hl_lang`` cookie.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from helpline.domain.errors import PermissionDenied
 from helpline.services import qa_search
 from helpline.store.repositories import Account
 from helpline.web.auth import CurrentAccount, ctx_of
+from helpline.web.pages import ui_language
 
 router = APIRouter(prefix="/api/v1/qa", tags=["qa"])
 
@@ -26,6 +31,17 @@ def _qa_reader(account: CurrentAccount) -> Account:
 
 
 QaReader = Annotated[Account, Depends(_qa_reader)]
+
+
+def _qa_language(request: Request, account: CurrentAccount,
+                 lang: Annotated[Literal["ru", "en"] | None, Query(description=(
+                     "language of titles and messages (default: the user's choice, "
+                     "then the hl_lang cookie)"))] = None) -> str:
+    return lang or ui_language(request, account)
+
+
+#: ru | en: ``?lang=`` first, then the page's rule (the user's choice, the cookie)
+QaLanguage = Annotated[str, Depends(_qa_language)]
 
 
 @router.get("/search")

@@ -4,7 +4,10 @@
   ``channel``, ``since`` / ``until`` (days or ISO times with offset), ``rule`` (only
   contacts where that rule failed), ``passed``; ``limit`` / ``offset``.
 * ``GET /api/v1/qa/contacts/{contact}`` — one contact: timeline, findings with evidence,
-  the transcript (redacted unless ``HELPLINE_QA_REVEAL_ROLES`` names the caller's role).
+  the transcript (redacted unless ``HELPLINE_QA_REVEAL_ROLES`` names the caller's role);
+  each finding's ``title`` and ``message`` in the caller's language (``?lang=ru|en``,
+  else the user's choice), beside the stable ``rule``, ``kind``, ``message_key`` and
+  ``params``.
 * ``GET /api/v1/qa/contacts/{contact}/timeline.svg`` — the timeline as a picture.
 
 Who: QA specialists, supervisors and admins (others get 403 ``permission_denied``).
@@ -26,7 +29,7 @@ from helpline.store.repositories import Account
 from helpline.web.auth import ctx_of
 from helpline.web.i18n import strings
 from helpline.web.pages import _account, render, ui_language
-from helpline.web.qa_api import QaReader
+from helpline.web.qa_api import QaLanguage, QaReader
 
 api = APIRouter(prefix="/api/v1/qa", tags=["qa"])
 pages = APIRouter(include_in_schema=False)
@@ -68,19 +71,22 @@ def contacts(
 
 
 @api.get("/contacts/{contact}")
-def contact(contact: str, account: QaReader, request: Request) -> dict[str, Any]:
-    """Timeline, findings (with evidence) and transcript of one analysed contact."""
+def contact(contact: str, account: QaReader, language: QaLanguage,
+            request: Request) -> dict[str, Any]:
+    """Timeline, findings (with evidence; titles and messages in the caller's language)
+    and transcript of one analysed contact."""
     return qa_results.contact(ctx_of(request), contact, role=account.role.value,
-                              policy=_policy(request))
+                              policy=_policy(request), language=language)
 
 
 @api.get("/contacts/{contact}/timeline.svg", response_class=Response,
          responses={200: {"content": {"image/svg+xml": {}}}})
-def timeline(contact: str, account: QaReader, request: Request) -> Response:
+def timeline(contact: str, account: QaReader, language: QaLanguage,
+             request: Request) -> Response:
     """Speech per side, holds, silences and dead air, over-talk and failed rules on a
     time axis."""
-    svg = qa_results.timeline_svg(ctx_of(request), contact,
-                                  timeline_labels(account.ui_language))
+    svg = qa_results.timeline_svg(ctx_of(request), contact, timeline_labels(language),
+                                  language)
     return Response(svg, media_type="image/svg+xml",
                     headers={"Cache-Control": "private, no-store"})
 
@@ -100,9 +106,10 @@ def qa_page(request: Request,
         return response
     svg, missing = None, False
     if contact:
+        language = ui_language(request, account)
         try:
             svg = qa_results.timeline_svg(ctx_of(request), contact,
-                                          timeline_labels(ui_language(request, account)))
+                                          timeline_labels(language), language)
         except HelplineError:
             missing = True
     return render(request, "qa.html", account, contact=contact or "", timeline_svg=svg,

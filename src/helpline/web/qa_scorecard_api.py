@@ -15,6 +15,9 @@
 
 Who: QA specialists, supervisors and admins read; QA specialists and admins score and
 override (others get 403 ``permission_denied``).
+
+Item titles, the automatic values' reasons and the findings' notes are in the caller's
+language: ``?lang=ru|en``, else the user's choice, else the ``hl_lang`` cookie.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from helpline.services import qa_scorecards
 from helpline.services.audit import Actor
 from helpline.store.repositories import Account
 from helpline.web.auth import ctx_of
-from helpline.web.qa_api import QaReader
+from helpline.web.qa_api import QaLanguage, QaReader
 
 router = APIRouter(prefix="/api/v1/qa", tags=["qa"])
 
@@ -61,38 +64,41 @@ class OverrideBody(BaseModel):
     version: int | None = Field(default=None, ge=1)
 
 
-def _card(view: qa_scorecards.ScorecardView, account: Account) -> dict[str, Any]:
-    return {**view.to_json(account.ui_language),
+def _card(view: qa_scorecards.ScorecardView, account: Account, language: str,
+          ) -> dict[str, Any]:
+    return {**view.to_json(language),
             "can_override": account.role in qa_scorecards.QA_EDITORS}
 
 
 @router.get("/contacts/{contact}/scorecard")
-def get_scorecard(contact: Contact, account: QaReader, request: Request,
-                  template: TemplateName = None, version: Version = None) -> dict[str, Any]:
+def get_scorecard(contact: Contact, account: QaReader, language: QaLanguage,
+                  request: Request, template: TemplateName = None,
+                  version: Version = None) -> dict[str, Any]:
     """The contact's scorecard (404 ``qa_scorecard_not_found`` before it is scored)."""
     view = qa_scorecards.get_scorecard(ctx_of(request), contact, template=template,
                                        version=version)
-    return _card(view, account)
+    return _card(view, account, language)
 
 
 @router.post("/contacts/{contact}/scorecard")
-def score(contact: Contact, account: QaEditor, request: Request,
+def score(contact: Contact, account: QaEditor, language: QaLanguage, request: Request,
           body: ScoreBody | None = None) -> dict[str, Any]:
     """Fill the checklist from the contact's stored findings."""
     body = body or ScoreBody()
     view = qa_scorecards.score_contact(ctx_of(request), contact, template=body.template,
                                        version=body.version)
-    return _card(view, account)
+    return _card(view, account, language)
 
 
 @router.post("/contacts/{contact}/scorecard/items/{item}")
 def override(contact: Contact, item: Annotated[str, Path(max_length=64)],
-             body: OverrideBody, account: QaEditor, request: Request) -> dict[str, Any]:
+             body: OverrideBody, account: QaEditor, language: QaLanguage,
+             request: Request) -> dict[str, Any]:
     """Set an item's value with a comment; the automatic value stays beside it."""
     view = qa_scorecards.override_item(
         ctx_of(request), contact, item, body.value, body.comment,
         actor=Actor(account.id, account.role), template=body.template, version=body.version)
-    return _card(view, account)
+    return _card(view, account, language)
 
 
 @router.get("/sample")
@@ -104,11 +110,11 @@ def sample(account: QaReader, request: Request, month: MonthText,
 
 
 @router.get("/report")
-def report(account: QaReader, request: Request, month: MonthText,
+def report(account: QaReader, language: QaLanguage, request: Request, month: MonthText,
            agent: Annotated[str | None, Query(max_length=64)] = None,
            template: TemplateName = None,
            per_operator: PerOperator = 7) -> dict[str, Any]:
     """Per operator: sample, scores, items failed most, agreement auto vs final."""
     return qa_scorecards.monthly_report(ctx_of(request), month, agent_id=agent or None,
                                         template=template or None, per_operator=per_operator,
-                                        language=account.ui_language).to_json()
+                                        language=language).to_json()

@@ -51,6 +51,10 @@ class CodeIn(Strict):
     code: str | None = Field(default=None, max_length=64)
 
 
+class HoldIn(Strict):
+    reason: str | None = Field(default=None, max_length=200)
+
+
 class TransferIn(Strict):
     queue_id: str | None = Field(default=None, max_length=64)
     agent_id: str | None = Field(default=None, max_length=36)
@@ -74,6 +78,7 @@ class ContactOut(BaseModel):
     wrapup_code: str | None
     offline_message: bool
     rating: int | None
+    held_since: str | None = None
 
     @classmethod
     def of(cls, c: Contact) -> ContactOut:
@@ -87,4 +92,4 @@ class ContactOut(BaseModel):
                    enqueued_at=c.enqueued_at.isoformat(), offered_at=iso(c.offered_at),
                    offer_expires_at=iso(c.offer_expires_at), answered_at=iso(c.answered_at),
                    wrapup_code=c.wrapup_code, offline_message=c.offline_message,
-                   rating=c.rating)
+                   rating=c.rating, held_since=iso(c.held_since))

@@ -32,6 +32,7 @@ from helpline.quality.audio.findings import (
     talk_metrics,
 )
 from helpline.quality.audio.holds import (
+    ContactEvents,
     HoldEvent,
     HoldReport,
     holds_from_events,
@@ -45,7 +46,7 @@ MONO_LIMITATION = ("mono recording: over-talk, talk/listen ratio and response la
                    "one party per channel and were not computed")
 
 EventsInput = Path | str | Sequence[HoldEvent] | Sequence[Mapping[str, Any]] | \
-    Mapping[str, Any] | HoldReport | None
+    Mapping[str, Any] | HoldReport | ContactEvents | None
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def analyze_recording(path: Path | str, *, channels: Sequence[str] | str = ("age
                       transcript: Path | str | None = None,
                       raw_sample_rate: int = 8000) -> AudioAnalysis:
     """Read ``path`` (WAV or MixMonitor ``.raw``) and the hold ``events`` (a JSON file, its
-    decoded content, parsed events or a ready :class:`HoldReport`) and analyse."""
+    decoded content, parsed events, a contact's events from the log
+    (:class:`ContactEvents`) or a ready :class:`HoldReport`) and analyse."""
     role = check_role(role)
     if isinstance(engine, str) and engine not in ("silero", "webrtc"):
         raise InvalidParameter(f"unknown VAD engine {engine!r}; choose silero or webrtc")
@@ -195,6 +197,8 @@ def hold_report(events: EventsInput, *, duration_s: float | None,
         return HoldReport()
     if isinstance(events, HoldReport):
         return events
+    if isinstance(events, ContactEvents):
+        return events.report(duration_s)
     if isinstance(events, Path | str):
         parsed = load_hold_events(events, recording_start=recording_start)
     elif isinstance(events, Mapping):

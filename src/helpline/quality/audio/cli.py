@@ -5,7 +5,11 @@
 ``findings`` is the merged list of :mod:`helpline.quality.contact_analysis`: the audio's
 and, with ``--transcript``, the transcript rules', each with ``rule``, ``passed``,
 ``start``, ``end``, ``evidence``). ``--store`` keeps the transcript (redacted, indexed)
-and the result in the database for the QA page.
+and the result in the database for the QA page. ``--contact-id ID`` takes the holds from
+that contact's ``contact_held`` / ``contact_resumed`` events in the store (instead of
+``--events FILE``: give one or the other), counted from ``--recording-start`` (alias
+``--start``), by default the time the contact was first answered; the contact also names
+the result (``--contact``), its operator and queue unless given.
 ``analyze-folder`` analyses every ``*.wav`` / ``*.raw`` of a folder with a progress bar and
 writes one JSON line per recording: the analysis with ``"ok": true``, or
 ``{"recording", "ok": false, "error_id", "error"}``; a bad file never stops the batch
@@ -37,6 +41,7 @@ from helpline.domain.errors import HelplineError
 from helpline.quality.audio.analyze import AudioAnalysis
 from helpline.quality.audio.errors import InvalidParameter
 from helpline.quality.audio.findings import Thresholds
+from helpline.quality.audio.holds import ContactEvents
 from helpline.quality.contact_analysis import ContactAnalysis
 from helpline.quality.results_cli import (
     EVENTS_SUFFIX,
@@ -47,10 +52,10 @@ from helpline.quality.results_cli import (
     print_stored,
     sidecar,
     store,
-    store_from_env,
 )
 from helpline.quality.results_cli import as_json as analysis_json
 from helpline.quality.transcripts.rules_config import load_rulebook
+from helpline.services import contact_holds
 from helpline.services.context import ServiceContext
 
 AUDIO_SUFFIXES = (".wav", ".raw")
@@ -67,7 +72,9 @@ DeadAirOpt = Annotated[float, typer.Option("--dead-air-seconds",
                                            help="Both-silent limit outside holds, s.")]
 PauseOpt = Annotated[float, typer.Option("--pause-seconds", help="List pauses from, s.")]
 StartOpt = Annotated[str | None, typer.Option(
-    "--start", help="Recording start (ISO 8601 with offset) for events given as ISO times.")]
+    "--start", "--recording-start",
+    help="Recording start (ISO 8601 with offset) for events given as ISO times; with "
+         "--contact-id default: when the contact was first answered.")]
 
 
 def analyze_command(
@@ -77,6 +84,9 @@ def analyze_command(
     events: Annotated[Path | None, typer.Option(
         "--events", help="Hold/Unhold events, JSON (see helpline.quality.audio.holds).")]
         = None,
+    contact_id: Annotated[str | None, typer.Option(
+        "--contact-id", help="Take the holds from this contact's events in the store "
+                             "(HELPLINE_DATABASE_URL); not with --events.")] = None,
     transcript: Annotated[Path | None, typer.Option(
         "--transcript", help="Transcript JSON of the call: its script rules run too "
                              "(phrases from the transcript, silences from the audio).")]
@@ -101,17 +111,37 @@ def analyze_command(
 ) -> None:
     """Silences, dead air, holds, over-talk, talk/listen ratio and response latency of a call
     recording; with --transcript its script rules as well, in one list of findings."""
-    try:
-        analysed = analyze_file(
-            recording, channels=channels, events=events, transcript=transcript, role=role,
-            engine=engine,
-            thresholds=Thresholds(dead_air_s=dead_air_seconds, pause_s=pause_seconds),
-            recording_start=_start(start), rulebook=load_rulebook(rules) if rules else None,
-            contact_ref=contact, agent_id=agent)
-    except HelplineError as error:
-        typer.echo(f"{error.error_id}: {error.message}", err=True)
-        raise typer.Exit(2) from error
-    stored = store_from_env(analysed, Console(stderr=True)) if store_result else None
+    if events is not None and contact_id is not None:
+        typer.echo("invalid_audio_parameter: give --events FILE or --contact-id ID, not both "
+                   "(the holds come from one source)", err=True)
+        raise typer.Exit(2)
+    console = Console(stderr=True)
+    with ExitStack() as stack:
+        needs_store = store_result or contact_id is not None
+        ctx = stack.enter_context(container_from_env(console)).ctx if needs_store else None
+        try:
+            recording_start = _start(start)
+            holds: Path | ContactEvents | None = events
+            queue_id = None
+            if contact_id is not None:
+                assert ctx is not None
+                source = contact_holds.load(ctx, contact_id)
+                recording_start = source.recording_start(recording_start)
+                holds = source.for_recording(recording_start)
+                contact = contact or source.contact_id
+                agent = agent or source.agent_id
+                queue_id = source.queue_id
+            analysed = analyze_file(
+                recording, channels=channels, events=holds, transcript=transcript, role=role,
+                engine=engine,
+                thresholds=Thresholds(dead_air_s=dead_air_seconds, pause_s=pause_seconds),
+                recording_start=recording_start,
+                rulebook=load_rulebook(rules) if rules else None,
+                contact_ref=contact, agent_id=agent, queue_id=queue_id)
+        except HelplineError as error:
+            typer.echo(f"{error.error_id}: {error.message}", err=True)
+            raise typer.Exit(2) from error
+        stored = store(ctx, analysed) if store_result and ctx is not None else None
     if as_json:
         typer.echo(json.dumps(analysis_json(analysed.result, stored), ensure_ascii=False))
         return

@@ -31,15 +31,18 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 from helpline.quality.audio.errors import InvalidParameter
 from helpline.quality.audio.holds import Hold, HoldReport, overlap_s, subtract
 from helpline.quality.audio.vad import Segment
+from helpline.quality.findings_i18n import AUDIO_KINDS, render
 
 OPERATOR_ROLES = ("agent", "senior")
+#: the rules these findings are about (each finding's ``rule``)
+RULES = AUDIO_KINDS
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,9 @@ class Latency:
 
 @dataclass(frozen=True)
 class Finding:
+    """``evidence`` is the message in English; ``message_key`` and ``params`` render it
+    in any language (:mod:`helpline.quality.findings_i18n`)."""
+
     rule: str
     passed: bool
     start: float | None
@@ -108,11 +114,22 @@ class Finding:
     evidence: str
     measured: float | None = None
     limit: float | None = None
+    message_key: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, rule: str, passed: bool, start: float | None, end: float | None,
+           key: str, params: Mapping[str, Any], measured: float | None = None,
+           limit: float | None = None) -> Finding:
+        """A finding whose evidence is the catalogue's English text for ``key``."""
+        return cls(rule, passed, start, end, render(key, params, "en"), measured, limit,
+                   key, dict(params))
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "passed": self.passed, "start": _r(self.start),
                 "end": _r(self.end), "evidence": self.evidence,
-                "measured": _r(self.measured), "limit": self.limit}
+                "measured": _r(self.measured), "limit": self.limit,
+                "message_key": self.message_key, "params": dict(self.params)}
 
 
 def check_role(role: str) -> str:
@@ -252,15 +269,16 @@ def dead_air_findings(silences: Sequence[Silence], holds: Sequence[Hold],
             continue
         for a, b in subtract([(s.start_s, s.end_s)], holds):
             if b - a > limit:
-                where = (" at the start of the recording" if a <= 0 else
-                         " at the end of the recording" if b >= duration_s else "")
-                held = f"; {s.on_hold_s:.1f} s of the gap on hold" if s.on_hold_s else ""
-                out.append(Finding("dead_air", False, a, b,
-                                    f"both sides silent {b - a:.1f} s without hold{where} "
-                                    f"(limit {limit:g} s){held}", round(b - a, 3), limit))
+                where = ("dead_air.at_start" if a <= 0 else
+                         "dead_air.at_end" if b >= duration_s else None)
+                params = {"duration": round(b - a, 3), "limit": limit, "where": where,
+                          "held": "dead_air.held" if s.on_hold_s else None,
+                          "on_hold": round(s.on_hold_s, 3)}
+                out.append(Finding.of("dead_air", False, a, b, "dead_air.failed", params,
+                                      round(b - a, 3), limit))
     if not out:
-        out.append(Finding("dead_air", True, 0.0, duration_s,
-                           f"no silence over {limit:g} s outside holds", None, limit))
+        out.append(Finding.of("dead_air", True, 0.0, duration_s, "dead_air.passed",
+                              {"limit": limit}, None, limit))
     return out
 
 
@@ -269,43 +287,45 @@ def hold_findings(report: HoldReport, role: str, thresholds: Thresholds) -> list
     out = []
     for n, hold in enumerate(report.holds, 1):
         late = hold.duration_s > limit
-        tail = " (no unhold: counted to the end of the recording)" if hold.open_ended else ""
-        verdict = "returned late" if late else "returned in time"
-        out.append(Finding("hold_return", not late, hold.start_s, hold.end_s,
-                           f"hold {n}: {_mmss(hold.duration_s)}, {verdict} (limit "
-                           f"{_mmss(limit)} for role {role}){tail}",
-                           round(hold.duration_s, 3), limit))
+        params = {"n": n, "duration": round(hold.duration_s, 3), "limit": limit,
+                  "role": role, "for_role": "hold_return.limit_role",
+                  "open": "hold_return.open_ended" if hold.open_ended else None}
+        out.append(Finding.of("hold_return", not late, hold.start_s, hold.end_s,
+                              "hold_return.late" if late else "hold_return.in_time", params,
+                              round(hold.duration_s, 3), limit))
     return out
 
 
 def overtalk_findings(overtalk: Sequence[Overtalk], duration_s: float,
                       thresholds: Thresholds) -> list[Finding]:
-    out = [Finding("no_interruption", False, o.start_s, o.end_s,
-                   f"agent started speaking while the customer spoke; both spoke "
-                   f"{o.duration_s:.1f} s", round(o.duration_s, 3), thresholds.overtalk_min_s)
+    out = [Finding.of("no_interruption", False, o.start_s, o.end_s, "no_interruption.failed",
+                      {"duration": round(o.duration_s, 3)}, round(o.duration_s, 3),
+                      thresholds.overtalk_min_s)
            for o in overtalk if o.interrupter == "agent"]
     if not out:
-        others = len(overtalk)
-        out.append(Finding("no_interruption", True, 0.0, duration_s,
-                           f"the agent interrupted nobody ({others} over-talk episode(s) "
-                           "started by the customer or by both)", None,
-                           thresholds.overtalk_min_s))
+        out.append(Finding.of("no_interruption", True, 0.0, duration_s,
+                              "no_interruption.passed", {"others": len(overtalk)}, None,
+                              thresholds.overtalk_min_s))
     return out
 
 
 def latency_findings(latencies: Sequence[Latency], duration_s: float,
                      thresholds: Thresholds) -> list[Finding]:
     limit = thresholds.response_latency_s
-    out = [Finding("response_latency", False, x.customer_end_s, x.agent_start_s,
-                   f"agent answered {x.latency_s:.1f} s after the customer stopped "
-                   f"(limit {limit:g} s)", round(x.latency_s, 3), limit)
+    out = [Finding.of("response_latency", False, x.customer_end_s, x.agent_start_s,
+                      "response_latency.failed",
+                      {"latency": round(x.latency_s, 3), "limit": limit},
+                      round(x.latency_s, 3), limit)
            for x in latencies if x.latency_s > limit]
     if not out:
         worst = max((x.latency_s for x in latencies), default=None)
-        text = (f"longest response {worst:.1f} s over {len(latencies)} turn(s)"
-                if worst is not None else "no customer-to-agent turn found")
-        out.append(Finding("response_latency", True, 0.0, duration_s,
-                           f"{text} (limit {limit:g} s)", _r(worst), limit))
+        if worst is None:
+            key, params = "response_latency.no_turns", {"limit": limit}
+        else:
+            key, params = "response_latency.passed", {
+                "worst": round(worst, 3), "turns": len(latencies), "limit": limit}
+        out.append(Finding.of("response_latency", True, 0.0, duration_s, key, params,
+                              _r(worst), limit))
     return out
 
 
@@ -315,15 +335,10 @@ def ratio_findings(metrics: Mapping[str, float | int | None], duration_s: float,
     ratio = metrics.get("talk_listen_ratio")
     if limit is None or ratio is None:
         return []
-    return [Finding("talk_listen_ratio", float(ratio) <= limit, 0.0, duration_s,
-                    f"agent spoke {metrics['agent_talk_s']} s, customer "
-                    f"{metrics['customer_talk_s']} s: ratio {ratio} (limit {limit:g})",
-                    float(ratio), limit)]
-
-
-def _mmss(seconds: float) -> str:
-    total = round(seconds)
-    return f"{total // 60}:{total % 60:02d}"
+    params = {"agent_s": metrics["agent_talk_s"], "customer_s": metrics["customer_talk_s"],
+              "ratio": ratio, "limit": limit}
+    return [Finding.of("talk_listen_ratio", float(ratio) <= limit, 0.0, duration_s,
+                       "talk_listen_ratio.result", params, float(ratio), limit)]
 
 
 def _r(value: float | None) -> float | None:

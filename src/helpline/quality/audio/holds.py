@@ -20,6 +20,12 @@ Pairing is tolerant and every irregularity is reported in :attr:`HoldReport.prob
 an ``Unhold`` without a ``Hold`` is ignored; a second ``Hold`` while on hold is ignored;
 a ``Hold`` never released lasts until the end of the recording (``open_ended``); times
 before the start or after the end of the recording are clipped to it.
+
+From the platform's event log the holds are the contact's ``contact_held`` /
+``contact_resumed`` events (:func:`holds_from_contact_events`); :class:`ContactEvents`
+carries them with the recording's start until the recording's length is known
+(:func:`helpline.quality.audio.analyze.hold_report`). The service that loads them is
+:mod:`helpline.services.contact_holds`.
 """
 
 from __future__ import annotations
@@ -162,6 +168,20 @@ def holds_from_events(events: Iterable[HoldEvent], *, duration_s: float | None =
             start = clip(open_at)
             holds.append(Hold(start, duration_s, open_ended=True))
     return HoldReport(tuple(holds), tuple(problems), source)
+
+
+@dataclass(frozen=True)
+class ContactEvents:
+    """A contact's hold events from the event log (objects with ``type`` and an aware
+    ``at``) and when its recording started; paired by :func:`holds_from_contact_events`
+    once the recording's length is known."""
+
+    events: tuple[Any, ...]
+    recording_start: datetime
+
+    def report(self, duration_s: float | None = None) -> HoldReport:
+        return holds_from_contact_events(self.events, recording_start=self.recording_start,
+                                         duration_s=duration_s)
 
 
 def holds_from_contact_events(events: Iterable[Any], *, recording_start: datetime,

@@ -26,6 +26,12 @@ automatic value is kept beside the override, never replaced.
 
 Items without a value (a manual item nobody filled yet) are left out and listed as
 ``pending``; not-applicable items are left out.
+
+**Languages.** What the checklist says about an item — its title, why it got its
+automatic value, the notes of its findings — is kept as catalogue keys and parameters
+(:mod:`helpline.quality.findings_i18n`) beside the English text and rendered in the
+reader's language by ``to_dict(language)``; scorecards stored without them keep their
+English text.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from helpline.quality.findings_i18n import MessageError, has, render
 from helpline.quality.scorecards.errors import FindingInvalid, OverrideInvalid
 from helpline.quality.scorecards.template import Item, Template
 
@@ -60,7 +67,9 @@ def check_value(value: str) -> Value:
 
 @dataclass(frozen=True)
 class FindingRef:
-    """What the scorecard keeps of a finding: enough to show why an item got its value."""
+    """What the scorecard keeps of a finding: enough to show why an item got its value.
+    ``note`` is the English message and quote; ``message_key``, ``params`` and ``quote``
+    render it in another language (:meth:`view`)."""
 
     rule: str
     passed: bool
@@ -68,6 +77,9 @@ class FindingRef:
     start: float | None = None
     end: float | None = None
     note: str = ""
+    message_key: str | None = None
+    params: Mapping[str, Any] | None = field(default=None, hash=False)
+    quote: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FindingRef:
@@ -80,12 +92,35 @@ class FindingRef:
         if not isinstance(applicable, bool):
             raise FindingInvalid(f"finding {rule!r}: applicable must be true or false",
                                  rule=rule)
+        key, params = data.get("message_key"), data.get("params")
+        if not (isinstance(key, str) and key and isinstance(params, Mapping)):
+            return cls(rule, passed, applicable, _seconds(data.get("start")),
+                       _seconds(data.get("end")), _note(data))
         return cls(rule, passed, applicable, _seconds(data.get("start")),
-                   _seconds(data.get("end")), _note(data))
+                   _seconds(data.get("end")), _note(data), key, dict(params), _quote(data))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "passed": self.passed, "applicable": self.applicable,
-                "start": self.start, "end": self.end, "note": self.note}
+        """What is stored."""
+        out: dict[str, Any] = {"rule": self.rule, "passed": self.passed,
+                               "applicable": self.applicable, "start": self.start,
+                               "end": self.end, "note": self.note}
+        if self.message_key is not None:
+            out.update(message_key=self.message_key, params=dict(self.params or {}),
+                       quote=self.quote)
+        return out
+
+    def view(self, language: str) -> dict[str, Any]:
+        """What is shown: the note in ``language``."""
+        return {**self.to_dict(), "note": self.note_in(language)}
+
+    def note_in(self, language: str) -> str:
+        if self.message_key is None or not has(self.message_key):
+            return self.note
+        try:
+            message = render(self.message_key, self.params, language)
+        except (MessageError, TypeError, ValueError):
+            return self.note
+        return _clip(" — ".join([message, *([f"«{self.quote}»"] if self.quote else [])]))
 
 
 def _seconds(value: Any) -> float | None:
@@ -108,7 +143,20 @@ def _note(data: Mapping[str, Any]) -> str:
         if isinstance(text, str) and text:
             # an utterance is quoted; a measurement (no speaker: audio) is not
             parts.append(f"«{text}»" if evidence[0].get("speaker") else text)
-    note = " — ".join(parts)
+    return _clip(" — ".join(parts))
+
+
+def _quote(data: Mapping[str, Any]) -> str | None:
+    """The first utterance the finding quotes (an audio measurement is no quote)."""
+    evidence = data.get("evidence")
+    if isinstance(evidence, list) and evidence and isinstance(evidence[0], Mapping) \
+            and evidence[0].get("speaker"):
+        text = evidence[0].get("text")
+        return text if isinstance(text, str) and text else None
+    return None
+
+
+def _clip(note: str) -> str:
     return note if len(note) <= _MAX_NOTE else note[:_MAX_NOTE - 1] + "…"
 
 
@@ -121,44 +169,66 @@ class AutoItem:
     item: str
     #: none: left to the QA specialist (manual item, or no finding)
     value: Value | None
+    #: in English; ``reason_key`` and ``reason_params`` render it in any language
     reason: str
     findings: tuple[FindingRef, ...] = ()
+    reason_key: str | None = None
+    reason_params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, item: str, value: Value | None, key: str, params: Mapping[str, Any],
+           findings: tuple[FindingRef, ...] = ()) -> AutoItem:
+        return cls(item, value, render(key, params, "en"), findings, key, dict(params))
+
+    def reason_in(self, language: str) -> str:
+        if self.reason_key is None or not has(self.reason_key):
+            return self.reason
+        try:
+            return render(self.reason_key, self.reason_params, language)
+        except (MessageError, TypeError, ValueError):
+            return self.reason
 
     def to_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "value": None if self.value is None else self.value.value,
-                "reason": self.reason, "findings": [f.to_dict() for f in self.findings]}
+        out: dict[str, Any] = {
+            "item": self.item, "value": None if self.value is None else self.value.value,
+            "reason": self.reason, "findings": [f.to_dict() for f in self.findings]}
+        if self.reason_key is not None:
+            out.update(reason_key=self.reason_key, reason_params=dict(self.reason_params))
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AutoItem:
         value = data.get("value")
+        key, params = data.get("reason_key"), data.get("reason_params")
         return cls(str(data["item"]), None if value is None else Value(value),
                    str(data.get("reason", "")),
-                   tuple(FindingRef(**f) for f in data.get("findings", ())))
+                   tuple(FindingRef(**f) for f in data.get("findings", ())),
+                   key if isinstance(key, str) else None,
+                   dict(params) if isinstance(params, Mapping) else {})
 
 
 def decide(item: Item, findings: Sequence[FindingRef]) -> AutoItem:
     """The automatic value of one item (rules in the module docstring)."""
     if item.manual:
-        return AutoItem(item.id, None, "manual item: scored by the QA specialist")
+        return AutoItem.of(item.id, None, "scorecard.manual", {})
     mine = tuple(f for f in findings if f.rule in item.rules)
     if not mine:
-        rules = ", ".join(item.rules)
+        rules = {"rules": ", ".join(item.rules)}
         if item.if_no_findings == "not_applicable":
-            return AutoItem(item.id, Value.NOT_APPLICABLE, f"no finding of {rules}")
-        return AutoItem(item.id, None, f"no finding of {rules}: scored by the QA specialist")
+            return AutoItem.of(item.id, Value.NOT_APPLICABLE, "scorecard.no_findings_na", rules)
+        return AutoItem.of(item.id, None, "scorecard.no_findings_manual", rules)
     applicable = [f for f in mine if f.applicable]
     failed = [f for f in applicable if not f.passed]
     # the failed findings first: they are the reason
     ordered = (*failed, *(f for f in mine if f not in failed))
     if failed:
-        return AutoItem(item.id, Value.FAILED,
-                        f"{len(failed)} of {len(applicable)} applicable finding(s) failed",
-                        ordered)
+        return AutoItem.of(item.id, Value.FAILED, "scorecard.failed",
+                           {"failed": len(failed), "applicable": len(applicable)}, ordered)
     if applicable:
-        return AutoItem(item.id, Value.PASSED,
-                        f"{len(applicable)} applicable finding(s), all passed", ordered)
-    return AutoItem(item.id, Value.NOT_APPLICABLE,
-                    f"{len(mine)} finding(s), none applicable", ordered)
+        return AutoItem.of(item.id, Value.PASSED, "scorecard.passed",
+                           {"applicable": len(applicable)}, ordered)
+    return AutoItem.of(item.id, Value.NOT_APPLICABLE, "scorecard.not_applicable",
+                       {"count": len(mine)}, ordered)
 
 
 def auto_fill(template: Template, findings: Iterable[Mapping[str, Any]]) -> tuple[AutoItem, ...]:
@@ -259,8 +329,8 @@ class ItemState:
                 "weight": self.item.weight, "critical": self.item.critical,
                 "manual": self.item.manual, "rules": list(self.item.rules),
                 "auto": None if self.auto.value is None else self.auto.value.value,
-                "auto_reason": self.auto.reason,
-                "findings": [f.to_dict() for f in self.auto.findings],
+                "auto_reason": self.auto.reason_in(language),
+                "findings": [f.view(language) for f in self.auto.findings],
                 "override": None if self.override is None else self.override.to_dict(),
                 "final": None if final is None else final.value}
 

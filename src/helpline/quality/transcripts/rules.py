@@ -5,7 +5,11 @@ Each finding is JSON-ready (``Finding.to_dict``): ``rule`` (the rule's id), ``ki
 ``passed``, ``applicable`` (false when the rule had nothing to judge, e.g. no hold or no
 introduction; such a finding counts as passed), ``start`` / ``end`` (seconds: the matched
 utterances, the scope looked at when nothing matched, or the hold), ``message`` and
-``evidence`` (the utterances, each with speaker, start, end, text and the matched words).
+``evidence`` (the utterances, each with speaker, start, end, text and the matched words),
+``message_key`` and ``params`` (the message's entry in
+:mod:`helpline.quality.findings_i18n` and what it quotes: ``message`` is its English
+rendering, pages render it in the reader's language) and ``titles`` (the rule's title
+per language).
 
 How each kind decides is documented on its function below; phrases are matched by lemma
 (:mod:`morphology`) within one utterance or across consecutive utterances of one speaker,
@@ -14,10 +18,11 @@ never across a change of speaker.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpline.quality.findings_i18n import render, scope_params
 from helpline.quality.transcripts.errors import UnknownRole
 from helpline.quality.transcripts.holds import HoldInterval
 from helpline.quality.transcripts.model import Speaker, Transcript, Utterance
@@ -77,12 +82,17 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     applicable: bool = True
     title: str = ""
+    message_key: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    titles: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "kind": self.kind, "title": self.title,
                 "passed": self.passed, "applicable": self.applicable,
                 "start": self.start, "end": self.end, "message": self.message,
-                "evidence": [e.to_dict() for e in self.evidence]}
+                "evidence": [e.to_dict() for e in self.evidence],
+                "message_key": self.message_key, "params": dict(self.params),
+                "titles": dict(self.titles)}
 
 
 @dataclass(frozen=True)
@@ -208,8 +218,14 @@ def _scope_evidence(transcript: Transcript, indices: Sequence[int]) -> tuple[Evi
     return tuple(_evidence(transcript.utterances[i]) for i in indices[:_MAX_SCOPE_EVIDENCE])
 
 
-def _quote(phrases: Sequence[Phrase]) -> str:
-    return ", ".join(f"«{p.text}»" for p in phrases)
+def _texts(phrases: Sequence[Phrase]) -> list[str]:
+    return [p.text for p in phrases]
+
+
+def _scope(scope: Scope) -> dict[str, Any]:
+    return scope_params(scope.speaker, first_utterances=scope.first_utterances,
+                        last_utterances=scope.last_utterances,
+                        within_seconds=scope.within_seconds, last_seconds=scope.last_seconds)
 
 
 @dataclass(frozen=True)
@@ -219,10 +235,13 @@ class _Context:
     holds: tuple[HoldInterval, ...]
 
 
-def _finding(rule: Rule, passed: bool, span: tuple[float, float], message: str,
-             evidence: tuple[Evidence, ...] = (), applicable: bool = True) -> Finding:
-    return Finding(rule.id, rule.kind, passed, span[0], span[1], message, evidence, applicable,
-                   rule.title)
+def _finding(rule: Rule, passed: bool, span: tuple[float, float], key: str,
+             params: Mapping[str, Any] | None = None, evidence: tuple[Evidence, ...] = (),
+             applicable: bool = True) -> Finding:
+    """A finding whose message is the catalogue's entry ``key`` (English) with ``params``."""
+    values = dict(params or {})
+    return Finding(rule.id, rule.kind, passed, span[0], span[1], render(key, values, "en"),
+                   evidence, applicable, rule.title, key, values, dict(rule.titles))
 
 
 # -- the kinds ----------------------------------------------------------------------------
@@ -236,17 +255,17 @@ def _phrase_present(rule: PhrasePresentRule, ctx: _Context) -> list[Finding]:
     span = _scope_span(ctx.transcript, indices)
     if matches:
         evidence = stream.evidence(matches[0])
-        return [_finding(rule, True, _span(evidence, span),
-                         f"said in {rule.scope.describe()}", evidence)]
+        return [_finding(rule, True, _span(evidence, span), "phrase_present.found",
+                         {"scope": _scope(rule.scope)}, evidence)]
     if rule.unless_customer_introduced:
         name = find_customer_name(ctx.transcript)
         if name is not None:
             intro = ctx.transcript.utterances[name.utterance_index]
             return [_finding(rule, True, (intro.start, intro.end),
-                             "not asked, but the customer gave their name",
+                             "phrase_present.customer_introduced", {},
                              (_evidence(intro, name.name),), applicable=False)]
-    return [_finding(rule, False, span,
-                     f"none of {_quote(rule.phrases)} in {rule.scope.describe()}",
+    return [_finding(rule, False, span, "phrase_present.missing",
+                     {"phrases": _texts(rule.phrases), "scope": _scope(rule.scope)},
                      _scope_evidence(ctx.transcript, indices))]
 
 
@@ -258,13 +277,13 @@ def _phrase_absent(rule: PhraseAbsentRule, ctx: _Context) -> list[Finding]:
     matches = stream.find(rule.phrases, rule.slop)
     span = _scope_span(ctx.transcript, indices)
     if not matches:
-        return [_finding(rule, True, span,
-                         f"none of {_quote(rule.phrases)} in {rule.scope.describe()}")]
+        return [_finding(rule, True, span, "phrase_absent.none",
+                         {"phrases": _texts(rule.phrases), "scope": _scope(rule.scope)})]
     findings = []
     for match in matches:
         evidence = stream.evidence(match)
-        findings.append(_finding(rule, False, _span(evidence, span),
-                                 f"forbidden «{evidence[0].matched}» said", evidence))
+        findings.append(_finding(rule, False, _span(evidence, span), "phrase_absent.found",
+                                 {"matched": evidence[0].matched}, evidence))
     return findings
 
 
@@ -286,28 +305,30 @@ def _near(rule: NearRule, ctx: _Context) -> list[Finding]:
             distinct.append(pair)
     pairs = distinct
     span = _scope_span(ctx.transcript, indices)
-    what = (f"{_quote(rule.x)} within {rule.within_words} words "
-            f"{'before' if rule.ordered else 'of'} {_quote(rule.y)}")
+    what = {"what": "near.what_ordered" if rule.ordered else "near.what",
+            "x": _texts(rule.x), "y": _texts(rule.y), "within_words": rule.within_words}
     if rule.expect == "present":
         if pairs:
             evidence = stream.evidence(*pairs[0])
-            return [_finding(rule, True, _span(evidence, span), f"found {what}", evidence)]
-        return [_finding(rule, False, span, f"no {what} in {rule.scope.describe()}",
+            return [_finding(rule, True, _span(evidence, span), "near.found", what,
+                             evidence)]
+        return [_finding(rule, False, span, "near.missing",
+                         {**what, "scope": _scope(rule.scope)},
                          _scope_evidence(ctx.transcript, indices))]
     if not pairs:
-        return [_finding(rule, True, span, f"no {what}")]
+        return [_finding(rule, True, span, "near.none", what)]
     findings = []
     for pair in pairs:
         evidence = stream.evidence(*pair)
-        findings.append(_finding(rule, False, _span(evidence, span), f"found {what}",
+        findings.append(_finding(rule, False, _span(evidence, span), "near.found", what,
                                  evidence))
     return findings
 
 
 def _bounds(low: int | None, high: int | None) -> str:
     if low is not None and high is not None:
-        return f"{low}..{high}"
-    return f"at least {low}" if low is not None else f"at most {high}"
+        return "count.range"
+    return "count.at_least" if low is not None else "count.at_most"
 
 
 def _count(rule: CountRule, ctx: _Context) -> list[Finding]:
@@ -319,7 +340,8 @@ def _count(rule: CountRule, ctx: _Context) -> list[Finding]:
     passed = (rule.min is None or count >= rule.min) and (rule.max is None or count <= rule.max)
     evidence = stream.evidence(*matches)
     return [_finding(rule, passed, _span(evidence, _scope_span(ctx.transcript, indices)),
-                     f"{count} time(s), expected {_bounds(rule.min, rule.max)}", evidence)]
+                     "count.result", {"count": count, "min": rule.min, "max": rule.max,
+                                      "bounds": _bounds(rule.min, rule.max)}, evidence)]
 
 
 def _name_usage(rule: NameUsageRule, ctx: _Context) -> list[Finding]:
@@ -329,14 +351,15 @@ def _name_usage(rule: NameUsageRule, ctx: _Context) -> list[Finding]:
                               questions=rule.questions)
     if name is None:
         return [_finding(rule, True, (0.0, ctx.transcript.duration_seconds),
-                         "the customer did not introduce themselves", applicable=False)]
+                         "name_usage.no_name", applicable=False)]
     uses = _name_uses(ctx.transcript, name, rule.speaker)
     intro = ctx.transcript.utterances[name.utterance_index]
     evidence = (_evidence(intro, name.name), *uses)
     passed = len(uses) >= rule.min
     return [_finding(rule, passed, _span(evidence, (intro.start, intro.end)),
-                     f"name «{name.name}» used {len(uses)} time(s) by the {rule.speaker}, "
-                     f"expected at least {rule.min}", evidence)]
+                     "name_usage.used", {"name": name.name, "uses": len(uses),
+                                         "speaker": rule.speaker, "min": rule.min},
+                     evidence)]
 
 
 def _name_uses(transcript: Transcript, name: CustomerName, speaker: str) -> list[Evidence]:
@@ -368,18 +391,18 @@ def _greeting(rule: GreetingRule, ctx: _Context) -> list[Finding]:
     matches = stream.find(expected, rule.slop)
     if matches:
         evidence = stream.evidence(matches[0])
-        return [_finding(rule, True, _span(evidence, span),
-                         f"greeting of role {ctx.role}", evidence)]
+        return [_finding(rule, True, _span(evidence, span), "greeting.ok",
+                         {"role": ctx.role}, evidence)]
     other = [r for r, phrases in rule.roles.items()
              if r != ctx.role and stream.find(phrases, rule.slop)]
-    hint = f"; it is the greeting of role {', '.join(other)}" if other else ""
-    return [_finding(rule, False, span,
-                     f"expected the greeting of role {ctx.role}: {_quote(expected)}{hint}",
+    return [_finding(rule, False, span, "greeting.missing",
+                     {"role": ctx.role, "expected": _texts(expected), "others": other,
+                      "hint": "greeting.other_role" if other else None},
                      _scope_evidence(ctx.transcript, indices))]
 
 
 def _no_holds(rule: Rule, ctx: _Context) -> list[Finding]:
-    return [_finding(rule, True, (0.0, ctx.transcript.duration_seconds), "no hold",
+    return [_finding(rule, True, (0.0, ctx.transcript.duration_seconds), "hold.none",
                      applicable=False)]
 
 
@@ -407,15 +430,12 @@ def _hold_announcement(rule: HoldAnnouncementRule, ctx: _Context) -> list[Findin
         after = max([m.end for m in (purpose[:1] + time[:1])], default=0)
         consent = [m for m in stream.find(rule.consent, rule.slop) if m.start >= after]
         missing = [name for name, found in (("purpose", purpose), ("time", time),
-                                            ("consent asked", consent)) if not found]
+                                            ("consent", consent)) if not found]
         used = [m for m in (purpose[:1] + time[:1] + consent[:1])]
         evidence = stream.evidence(*used) if used else _scope_evidence(ctx.transcript, indices)
-        where = f"before the hold at {hold.start:g} s"
-        if missing:
-            message = f"{where}: missing {', '.join(missing)}"
-        else:
-            message = f"{where}: purpose, time and consent"
-        findings.append(_finding(rule, not missing, (low, hold.start), message, evidence))
+        key = "hold_announcement.missing" if missing else "hold_announcement.ok"
+        findings.append(_finding(rule, not missing, (low, hold.start), key,
+                                 {"hold_start": hold.start, "missing": missing}, evidence))
     return findings
 
 
@@ -433,14 +453,13 @@ def _hold_thanks(rule: HoldThanksRule, ctx: _Context) -> list[Finding]:
         window = (hold.end, hold.end + rule.within_seconds)
         if matches:
             evidence = stream.evidence(matches[0])
-            findings.append(_finding(rule, True, _span(evidence, window),
-                                     f"thanked after the hold ending at {hold.end:g} s",
-                                     evidence))
+            findings.append(_finding(rule, True, _span(evidence, window), "hold_thanks.ok",
+                                     {"hold_end": hold.end}, evidence))
         else:
             findings.append(_finding(
-                rule, False, window,
-                f"no {_quote(rule.phrases)} within {rule.within_seconds:g} s after the hold "
-                f"ending at {hold.end:g} s", _scope_evidence(ctx.transcript, indices)))
+                rule, False, window, "hold_thanks.missing",
+                {"phrases": _texts(rule.phrases), "within": rule.within_seconds,
+                 "hold_end": hold.end}, _scope_evidence(ctx.transcript, indices)))
     return findings
 
 
@@ -451,8 +470,9 @@ def _hold_duration(rule: HoldDurationRule, ctx: _Context) -> list[Finding]:
         return _no_holds(rule, ctx)
     limit = rule.limit_seconds(ctx.role)
     return [_finding(rule, hold.duration_seconds <= limit, (hold.start, hold.end),
-                     f"hold of {hold.duration_seconds:g} s, limit {limit:g} s for role "
-                     f"{ctx.role}") for hold in ctx.holds]
+                     "hold_duration.result", {"duration": hold.duration_seconds,
+                                              "limit": limit, "role": ctx.role})
+            for hold in ctx.holds]
 
 
 def _subtract(low: float, high: float, holds: Sequence[HoldInterval]) -> list[tuple[float, float]]:
@@ -483,15 +503,15 @@ def _max_silence(rule: MaxSilenceRule, ctx: _Context) -> list[Finding]:
             for a, b in _subtract(covered_until, utterance.start, ctx.holds):
                 if b - a > rule.max_seconds:
                     findings.append(_finding(
-                        rule, False, (a, b),
-                        f"{b - a:g} s of silence without hold (limit {rule.max_seconds:g} s)",
+                        rule, False, (a, b), "max_silence.failed",
+                        {"duration": round(b - a, 3), "limit": rule.max_seconds},
                         (_evidence(before), _evidence(utterance))))
         if covered_until is None or utterance.end >= covered_until:
             covered_until, before = utterance.end, utterance
     if findings:
         return findings
     return [_finding(rule, True, (0.0, ctx.transcript.duration_seconds),
-                     f"no silence over {rule.max_seconds:g} s outside holds")]
+                     "max_silence.passed", {"limit": rule.max_seconds})]
 
 
 def _silence_response(rule: SilenceResponseRule, ctx: _Context) -> list[Finding]:
@@ -502,25 +522,24 @@ def _silence_response(rule: SilenceResponseRule, ctx: _Context) -> list[Finding]
     agent = [i for i, u in enumerate(utterances) if u.speaker is Speaker.AGENT]
     if not agent:
         return [_finding(rule, True, (0.0, ctx.transcript.duration_seconds),
-                         "the agent did not speak", applicable=False)]
+                         "silence_response.no_agent", applicable=False)]
     greeting = utterances[agent[0]]
     answers = [u.start for u in utterances
                if u.speaker is Speaker.CUSTOMER and u.start >= greeting.start]
     silence_until = answers[0] if answers else ctx.transcript.duration_seconds
     if silence_until - greeting.end < rule.after_seconds:
         return [_finding(rule, True, (greeting.end, silence_until),
-                         "the customer answered the greeting", applicable=False)]
+                         "silence_response.answered", applicable=False)]
     indices = [i for i in agent[1:] if greeting.end <= utterances[i].start < silence_until]
     stream = _Stream.of(ctx.transcript, indices)
     matches = stream.find(rule.phrases, rule.slop)
     span = (greeting.end, silence_until)
     if matches:
         evidence = stream.evidence(matches[0])
-        return [_finding(rule, True, span, "the agent answered the silence as the standard "
-                         "says", evidence)]
-    return [_finding(rule, False, span,
-                     f"{silence_until - greeting.end:g} s of silence after the greeting and "
-                     f"none of {_quote(rule.phrases)}",
+        return [_finding(rule, True, span, "silence_response.ok", {}, evidence)]
+    return [_finding(rule, False, span, "silence_response.failed",
+                     {"silence": round(silence_until - greeting.end, 3),
+                      "phrases": _texts(rule.phrases)},
                      (_evidence(greeting), *_scope_evidence(ctx.transcript, indices)))]
 
 

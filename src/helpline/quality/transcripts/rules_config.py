@@ -10,7 +10,7 @@ Format (see ``rules_ru.toml`` for the full default, written from seed 004)::
     [[rules]]
     id = "closing_offer"            # unique; the finding's ``rule``
     kind = "phrase_present"         # one of KINDS
-    title = "«Чем ещё могу помочь?» before closing"
+    title = { ru = "…", en = "…" }  # or one string, in the rulebook's language
     phrases = ["чем ещё могу помочь"]
     speaker = "agent"               # agent | customer | any
     last_utterances = 3             # scope: at most one of first_utterances,
@@ -27,6 +27,7 @@ Every key is checked: an unknown key, a wrong type or a missing required key is 
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -71,9 +72,13 @@ class Scope:
 class RuleBase:
     id: str
     kind: str
+    #: the title in the rulebook's language (else the first one given)
     title: str = ""
     description: str = ""
     channels: frozenset[str] = frozenset(CHANNELS)
+    #: the title per language (``title = { ru = "...", en = "..." }``; a plain string is
+    #: the rulebook's language)
+    titles: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,6 +200,7 @@ class Rulebook:
 
 # -- parsing ------------------------------------------------------------------------------
 _COMMON = frozenset({"id", "kind", "title", "description", "channels"})
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
 _SCOPE = frozenset({"speaker", "first_utterances", "last_utterances", "within_seconds",
                     "last_seconds"})
 
@@ -202,9 +208,10 @@ _SCOPE = frozenset({"speaker", "first_utterances", "last_utterances", "within_se
 class _Reader:
     """Typed access to one rule's table, with errors that name the rule and the key."""
 
-    def __init__(self, table: Mapping[str, Any], where: str) -> None:
+    def __init__(self, table: Mapping[str, Any], where: str, language: str = "ru") -> None:
         self.table = table
         self.where = where
+        self.language = language
 
     def fail(self, message: str, key: str | None = None) -> RulesConfigError:
         at = f"{self.where}.{key}" if key else self.where
@@ -268,6 +275,23 @@ class _Reader:
                 raise self.fail(str(error), key) from error
         return tuple(result)
 
+    def titles(self, key: str) -> dict[str, str]:
+        """A string (in the rulebook's language) or a table of language = string."""
+        value = self.table.get(key, "")
+        if isinstance(value, str):
+            return {self.language: value} if value else {}
+        if not isinstance(value, Mapping) or not value:
+            raise self.fail("must be a string or a table of language = string, e.g. "
+                            "{ ru = \"...\", en = \"...\" }", key)
+        out = {}
+        for language, text in value.items():
+            if not _LANGUAGE.match(str(language)):
+                raise self.fail(f"{language!r} is not a language code (ru, en, ...)", key)
+            if not isinstance(text, str) or not text.strip():
+                raise self.fail(f"{key}.{language} must be a non-empty string", key)
+            out[str(language)] = text
+        return out
+
     def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.string(key, default)
         if value not in allowed:
@@ -303,9 +327,10 @@ class _Reader:
             if channel not in CHANNELS:
                 raise self.fail(f"unknown channel {channel!r} (known: {', '.join(CHANNELS)})",
                                 "channels")
-        return {"id": self.string("id"), "kind": self.string("kind"),
-                "title": self.string("title", ""),
-                "description": self.string("description", ""),
+        titles = self.titles("title")
+        title = titles.get(self.language) or next(iter(titles.values()), "")
+        return {"id": self.string("id"), "kind": self.string("kind"), "title": title,
+                "titles": titles, "description": self.string("description", ""),
                 "channels": frozenset(channels)}
 
 
@@ -426,6 +451,7 @@ def parse_rulebook(data: Mapping[str, Any], *, source: str = "") -> Rulebook:
         bad = sorted(set(head) - {"language", "name", "version"})
         if bad:
             raise meta.fail(f"unknown key(s): {', '.join(bad)}")
+        language = meta.string("language", "ru")
         items = data.get("rules")
         if not isinstance(items, list) or not items:
             raise RulesConfigError("the rulebook needs at least one [[rules]] table")
@@ -435,7 +461,8 @@ def parse_rulebook(data: Mapping[str, Any], *, source: str = "") -> Rulebook:
             if not isinstance(item, Mapping):
                 raise RulesConfigError(f"rules[{i}] must be a table")
             rid = item.get("id")
-            reader = _Reader(item, f"rules[{i}]" + (f" ({rid})" if isinstance(rid, str) else ""))
+            reader = _Reader(item, f"rules[{i}]" + (f" ({rid})" if isinstance(rid, str) else ""),
+                             language)
             kind = reader.string("kind")
             if kind not in KINDS:
                 raise reader.fail(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}",
@@ -450,7 +477,7 @@ def parse_rulebook(data: Mapping[str, Any], *, source: str = "") -> Rulebook:
                 raise reader.fail(f"duplicate rule id {rule.id!r}", "id")
             seen.add(rule.id)
             rules.append(rule)
-        return Rulebook(language=meta.string("language", "ru"), name=meta.string("name", ""),
+        return Rulebook(language=language, name=meta.string("name", ""),
                         version=meta.integer("version", 1), rules=tuple(rules), source=source)
     except RulesConfigError as error:
         if prefix:

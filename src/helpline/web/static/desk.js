@@ -1,10 +1,14 @@
 "use strict";
 // Agent desk: status, offers with a countdown, up to the chat capacity at once,
-// replies with canned texts, transfer, wrap-up with a reason, close.
+// replies with canned texts, hold/resume ("on hold since HH:MM:SS"), transfer, wrap-up with
+// a reason, close.
 (() => {
   const T = window.T, ME = window.ME, $ = (id) => document.getElementById(id);
   let contacts = [], selected = null, lastSeq = {}, ws = null, backoff = 500, typingTimer = null, lastTyping = 0;
   const seen = {};
+
+  const pad = (n) => String(n).padStart(2, "0");
+  function clockTime(iso) { const d = new Date(iso); return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`; }
 
   function showError(e) { $("pane-error").textContent = e ? e.message : ""; $("pane-error").hidden = !e; }
 
@@ -24,6 +28,7 @@
       const li = HL.el("li", { class: c.state + (c.id === selected ? " selected" : ""), "data-contact-id": c.id, "data-state": c.state });
       li.appendChild(HL.el("strong", {}, c.customer_name));
       li.appendChild(HL.el("span", { class: "badge" }, ` ${c.queue_id} · ${c.attributes.language || ""} · ${c.state}`));
+      if (c.held_since) { li.dataset.held = "1"; li.appendChild(HL.el("span", { class: "badge on-hold" }, T.on_hold)); }
       if (c.state === "offered" && c.agent_id === ME.id) {
         const left = HL.el("div", { class: "countdown", "data-expires": c.offer_expires_at });
         li.appendChild(left);
@@ -65,6 +70,11 @@
     $("wrapup").disabled = !(c.state === "active" && mine);
     $("close").disabled = !(["active", "wrap_up"].includes(c.state) && mine);
     $("transfer").disabled = !(c.state === "active" && mine);
+    const held = Boolean(c.held_since);
+    $("pane-hold").hidden = !held;
+    $("pane-hold").textContent = held ? `${T.on_hold_since} ${clockTime(c.held_since)}` : "";
+    $("hold-row").hidden = !(c.state === "active" && mine);
+    $("hold").hidden = held; $("hold-reason").hidden = held; $("resume").hidden = !held;
   }
 
   async function select(id) {
@@ -88,7 +98,11 @@
     seen[selected] = seen[selected] || new Set();
     if (seen[selected].has(m.seq)) return;
     seen[selected].add(m.seq);
-    lastSeq[selected] = Math.max(lastSeq[selected] || 0, m.seq);
+    // the highest sequence below which nothing is missing: a message that overtook
+    // another (two servers) must not make a reconnect skip the one still on its way
+    let upTo = lastSeq[selected] || 0;
+    while (seen[selected].has(upTo + 1)) upTo += 1;
+    lastSeq[selected] = upTo;
     const c = contacts.find((x) => x.id === selected);
     const node = HL.el("div", { class: "msg" + (m.sender === "agent" ? " mine" : ""), "data-seq": m.seq });
     node.appendChild(HL.el("span", { class: "who" }, m.sender === "agent" ? T.you : (c ? c.customer_name : T.customer)));
@@ -116,6 +130,8 @@
     if (selected && now - lastTyping > 2000) { lastTyping = now; HL.api("POST", `/api/v1/contacts/${selected}/typing`).catch(() => {}); }
   });
   $("canned").addEventListener("change", (ev) => { if (ev.target.value) { $("message-input").value = ev.target.value; ev.target.value = ""; $("message-input").focus(); } });
+  $("hold").onclick = () => { const reason = $("hold-reason").value.trim(); $("hold-reason").value = ""; act(selected, "hold", reason ? { reason } : {}); };
+  $("resume").onclick = () => act(selected, "resume");
   $("wrapup").onclick = () => act(selected, "wrap-up", { code: $("wrapup-code").value || null });
   $("close").onclick = () => act(selected, "close", { code: $("wrapup-code").value || null });
   $("transfer").onclick = () => {

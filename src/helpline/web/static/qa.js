@@ -8,8 +8,10 @@
   const contactLink = (ref, seq) =>
     "/qa?contact=" + encodeURIComponent(ref) + (seq === undefined ? "" : "#u-" + seq);
   const fmt = (s) => (s === null || s === undefined) ? "–" : HL.fmtSeconds(s);
-  // the rulebook gives its rules titles; the audio's rules get theirs here
+  // titles and messages come from the API in the page's language (?lang=); a finding
+  // without a title falls back to the page's strings, then to its rule id
   const ruleTitle = (f) => f.title || T["qa_rule_" + f.rule] || f.rule;
+  const lang = window.LANG === "en" ? "en" : "ru";
   const when = (iso) => new Date(iso).toLocaleString(window.LANG === "en" ? "en-GB" : "ru-RU",
     { dateStyle: "short", timeStyle: "short" });
 
@@ -104,10 +106,10 @@
       const state = !f.applicable ? "na" : (f.passed ? "ok" : "fail");
       const tr = HL.el("tr", { "class": "finding " + state, "data-rule": f.rule });
       tr.appendChild(HL.el("td", {}, `${fmt(f.start)}–${fmt(f.end)}`));
-      tr.appendChild(HL.el("td", { title: f.rule }, ruleTitle(f)));
+      tr.appendChild(HL.el("td", { "class": "title", title: f.rule }, ruleTitle(f)));
       tr.appendChild(HL.el("td", {}, T["qa_source_" + f.source] || f.source));
       tr.appendChild(HL.el("td", { "class": "state" }, T["qa_" + state]));
-      tr.appendChild(HL.el("td", {}, f.message));
+      tr.appendChild(HL.el("td", { "class": "message", "data-message-key": f.message_key || "" }, f.message));
       const quoted = f.evidence.find((e) => e.utterance !== null && e.utterance !== undefined);
       if (quoted) {
         tr.classList.add("linked");
@@ -173,7 +175,8 @@
 
   async function loadContact(ref) {
     try {
-      const c = await HL.api("GET", "/api/v1/qa/contacts/" + encodeURIComponent(ref));
+      const c = await HL.api("GET", "/api/v1/qa/contacts/" + encodeURIComponent(ref) +
+        "?" + new URLSearchParams({ lang }));
       const who = c.agent_name || c.agent_id || "–";
       $("qa-contact-meta").textContent = [when(c.started_at), T["qa_channel_" + c.channel] || c.channel,
         `${T.operator}: ${who}`, `${T.qa_duration}: ${fmt(c.duration)}`,

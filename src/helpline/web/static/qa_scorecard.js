@@ -9,7 +9,10 @@
   if (!root || !root.dataset.contactId) return;
   const T = window.T || {};
   const t = (key) => T[key] || key;
+  // item titles and the automatic values' reasons come in the page's language
+  const lang = window.LANG === "en" ? "en" : "ru";
   const url = "/api/v1/qa/contacts/" + encodeURIComponent(root.dataset.contactId) + "/scorecard";
+  const withLang = (path) => path + (path.includes("?") ? "&" : "?") + "lang=" + lang;
   const VALUES = ["passed", "failed", "not_applicable"];
   const label = (v) => v ? t("qa_sc_" + v) : t("qa_sc_pending");
   const pct = (s) => (s.percent === null || s.percent === undefined) ? "–" : `${s.percent.toFixed(1)}%`;
@@ -41,7 +44,7 @@
 
   async function call(method, path, body) {
     try {
-      render(await HL.api(method, path, body));
+      render(await HL.api(method, withLang(path), body));
     } catch (e) {
       error(e.message);
     }
@@ -161,7 +164,7 @@
 
   async function load() {
     try {
-      render(await HL.api("GET", url));
+      render(await HL.api("GET", withLang(url)));
     } catch (e) {
       if (e.status !== 404) { header(); error(e.message); return; }
       try {
