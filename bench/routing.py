@@ -72,6 +72,7 @@ from helpline.store.tables import ContactRow
 TARGET_THROUGHPUT = 1000.0  # assignments/s on PostgreSQL
 TARGET_P99_MS = 10.0  # per decision on PostgreSQL
 CHAT_SLOTS = 3  # DEFAULT_CAPACITY[Channel.CHAT]
+HISTORY_PER_AGENT = 30  # closed contacts per agent made before timing
 
 
 @dataclass
@@ -114,14 +115,37 @@ def enqueue(ctx: ServiceContext, count: int) -> None:
         uow.commit()
 
 
+#: Run VACUUM (ANALYZE) at the untimed bulk closes (``--no-maintenance`` turns it off).
+MAINTENANCE = True
+
+
 def free_agents(engine: Any) -> int:
-    """Close every offered contact in one statement: all chat slots are free again."""
+    """Close every offered contact in one statement: all chat slots are free again.
+    Then, on PostgreSQL, the maintenance that autovacuum does on a production server
+    (this machine's PostgreSQL runs with ``autovacuum = off``): without it the tables
+    keep every dead row version and the planner keeps the statistics of an empty
+    database, which no real deployment has."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
         result = conn.execute(
             update(ContactRow).where(ContactRow.state == ContactState.OFFERED.value)
             .values(state=ContactState.CLOSED.value, ended_at=now, offer_expires_at=None))
-        return int(result.rowcount or 0)
+        closed = int(result.rowcount or 0)
+    if MAINTENANCE and engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) contacts, agents, events")
+    return closed
+
+
+def add_history(ctx: ServiceContext, engine: Any, agents: int, per_agent: int) -> None:
+    """Closed contacts for every agent before anything is timed: a contact centre's
+    database has history, and the load counts must not depend on its size."""
+    slots = agents * CHAT_SLOTS
+    for _ in range(max(1, agents * per_agent // slots)):
+        enqueue(ctx, slots)
+        while routing.dispatch(ctx):
+            pass
+        free_agents(engine)
 
 
 def count_queued(engine: Any) -> int:
@@ -338,6 +362,7 @@ def bench_db(kind: str, size: Size, want_profile: bool) -> dict[str, Any]:
             started = time.perf_counter()
             add_mobile_queue(ctx)
             add_agents(ctx, size.agents)
+            add_history(ctx, engine, size.agents, HISTORY_PER_AGENT)
             setup_s = time.perf_counter() - started
             raw = RawRouter(engine)
             profile = cProfile.Profile() if want_profile else None
@@ -445,7 +470,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="cProfile the single-offer dispatch calls (to stderr)")
     parser.add_argument("--agents", type=int, help="override the number of agents")
     parser.add_argument("--samples", type=int, help="override single-offer samples")
+    parser.add_argument("--no-maintenance", action="store_true",
+                        help="no VACUUM (ANALYZE) at the untimed bulk closes (PostgreSQL)")
     args = parser.parse_args(argv)
+    global MAINTENANCE
+    MAINTENANCE = not args.no_maintenance
     size = QUICK if args.quick else FULL
     if args.agents:
         size = dataclasses.replace(size, agents=args.agents)
@@ -473,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
                    "single_samples": size.single, "warmup": size.warmup,
                    "batch_rounds": size.rounds, "backlog": size.backlog,
                    "saturated_passes": size.saturated,
+                   "history_per_agent": HISTORY_PER_AGENT,
+                   "maintenance": MAINTENANCE,
                    "dispatch_batch": routing.DISPATCH_BATCH},
         "results": results,
         "targets": {},

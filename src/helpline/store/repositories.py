@@ -80,6 +80,15 @@ _CONTACTS = ContactRow.__table__
 _HELD_STATES = [s.value for s in HOLDS_CAPACITY]
 
 
+def _holds_capacity(column: Any) -> ColumnElement[bool]:
+    """``state IN ('offered', 'active', 'wrap_up')`` with the values written into the
+    statement (fixed, so it stays one prepared statement): a generic plan can then use
+    them as an index condition on ``(agent_id, state)`` instead of filtering every
+    contact the agent ever had."""
+    return column.in_(bindparam("held_states", _HELD_STATES, expanding=True,  # type: ignore[no-any-return]
+                                literal_execute=True))
+
+
 @functools.lru_cache(maxsize=16)
 def _available_agents_stmt(postgres: bool, by_ids: bool, lock: bool) -> Select[Any]:
     """Available agents' routing columns (profiles as JSON text); unlocked, with
@@ -91,7 +100,7 @@ def _available_agents_stmt(postgres: bool, by_ids: bool, lock: bool) -> Select[A
     if not lock:
         columns += [
             select(func.count()).where(
-                _CONTACTS.c.agent_id == _AGENTS.c.id, _CONTACTS.c.state.in_(_HELD_STATES),
+                _CONTACTS.c.agent_id == _AGENTS.c.id, _holds_capacity(_CONTACTS.c.state),
                 _CONTACTS.c.channel == channel.value,
             ).correlate(_AGENTS).scalar_subquery()
             for channel in Channel
@@ -108,7 +117,7 @@ def _available_agents_stmt(postgres: bool, by_ids: bool, lock: bool) -> Select[A
 def _load_stmt(postgres: bool) -> Select[Any]:
     return (select(_CONTACTS.c.agent_id, _CONTACTS.c.channel, func.count())
             .where(any_of(_CONTACTS.c.agent_id, "ids", postgres),
-                   _CONTACTS.c.state.in_(_HELD_STATES))
+                   _holds_capacity(_CONTACTS.c.state))
             .group_by(_CONTACTS.c.agent_id, _CONTACTS.c.channel))
 
 
