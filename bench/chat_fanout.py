@@ -217,6 +217,28 @@ class Phase:
     lost: int = 0  # no broadcast within MESSAGE_TIMEOUT
     late: list[asyncio.Future[float]] = field(default_factory=list)  # of those, came later
     seconds: float = 0.0  # wall time of the rounds
+    sent_at: list[float] = field(default_factory=list)  # perf_counter of each delivered send
+
+    def slow_episodes(self, limit_s: float = 0.05, gap_s: float = 0.25) -> list[dict[str, Any]]:
+        """Messages slower than ``limit_s`` grouped into episodes (sends less than
+        ``gap_s`` apart): one stall shows as one episode with many messages, a steady
+        tail as many small ones. Times are seconds from the first send."""
+        if not self.sent_at:
+            return []
+        origin = min(self.sent_at)
+        slow = sorted((t - origin, lat) for t, lat in zip(self.sent_at, self.latencies,
+                                                           strict=True) if lat > limit_s)
+        episodes: list[dict[str, Any]] = []
+        for at, lat in slow:
+            if episodes and at - episodes[-1]["last_send_s"] < gap_s:
+                e = episodes[-1]
+                e["messages"] += 1
+                e["last_send_s"] = round(at, 3)
+                e["worst_ms"] = max(e["worst_ms"], round(1000 * lat, 1))
+            else:
+                episodes.append({"first_send_s": round(at, 3), "last_send_s": round(at, 3),
+                                 "messages": 1, "worst_ms": round(1000 * lat, 1)})
+        return episodes
 
     def result(self) -> dict[str, Any]:
         sent = len(self.latencies) + self.lost
@@ -283,6 +305,7 @@ async def send_round(clients: list[Client], stagger: float, seed: int, phase: Ph
             phase.late.append(future)
             return
         phase.latencies.append(received - sent)
+        phase.sent_at.append(sent)
 
     began = time.perf_counter()
     await asyncio.gather(*(one(c, o) for c, o in zip(clients, offsets, strict=True)))
@@ -326,6 +349,8 @@ async def drive(urls: list[str], size: Size, server_pid: int) -> dict[str, Any]:
         "server_cpu_ms_per_message": round(1000 * cpu_rounds / len(rounds.latencies), 3)
         if rounds.latencies else 0,
         "burst": burst.result(),
+        # where the rounds' messages slower than 50 ms came from (stalls vs steady tail)
+        "rounds_slow_episodes": rounds.slow_episodes(),
     }
 
 
@@ -420,6 +445,11 @@ def render(report: dict[str, Any]) -> str:
         f"{e['rounds_machine_cpu']} of {report['machine']['cpus']}",
         f"server CPU per message: helpline {h['server_cpu_ms_per_message']} ms / echo "
         f"{e['server_cpu_ms_per_message']} ms (x{report['ratios']['cpu_per_message']})",
+        "messages over 50 ms in the rounds, by episode (first send s, messages, worst ms): "
+        + (", ".join(f"{x['first_send_s']} s/{x['messages']}/{x['worst_ms']}"
+                     for x in h["rounds_slow_episodes"][:8]) or "none")
+        + (f" ... {len(h['rounds_slow_episodes'])} episodes"
+           if len(h["rounds_slow_episodes"]) > 8 else ""),
         f"setup: {h['create_chats_per_s']} chats/s created, sockets opened in "
         f"{h['open_seconds']} s (echo {e['open_seconds']} s)",
         f"target p99 < {TARGET_P99_MS:.0f} ms (staggered rounds): {p99} ms -> "
