@@ -4,6 +4,7 @@ These tests listen on the real channel and race real threads against one contact
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -176,3 +177,41 @@ def test_the_publisher_keeps_order_and_drains_on_close(
     bus.close()  # sends what is queued before returning
     got = [p["n"] for p in received(listener) if p.get("type") == "probe"]
     assert got == list(range(300))
+
+
+def test_warm_up_opens_every_connection_and_writes_nothing(
+        pg_url: str, db_url: str, engine: Engine) -> None:
+    """The start-up warm-up opens the event loop's connections and prepares both
+    statements, without touching a row; the store then works as before."""
+    if db_url != pg_url:
+        pytest.skip("the async message store is PostgreSQL's")
+    from helpline.store.async_messages import AsyncMessageStore
+
+    def counts() -> tuple[int, int, int]:
+        with engine.connect() as conn:
+            return tuple(int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0)
+                         for t in ("messages", "events", "contacts"))  # type: ignore[return-value]
+
+    before = counts()
+
+    async def scenario() -> tuple[int, list[int]]:
+        store = AsyncMessageStore(libpq_dsn(pg_url), size=3)
+        store.start()
+        try:
+            opened = await store.warm_up()
+            idle = store._queue()
+            conns = [idle.get_nowait() for _ in range(3)]
+            prepared = []
+            for c in conns:  # statements this connection's backend has prepared
+                assert c is not None and not c.closed
+                row = await (await c.execute(
+                    "SELECT count(*) FROM pg_prepared_statements")).fetchone()
+                prepared.append(int(row[0]) if row else 0)
+                idle.put_nowait(c)
+            return opened, prepared
+        finally:
+            await store.close()
+
+    opened, prepared = asyncio.run(scenario())
+    assert opened == 3 and prepared == [2, 2, 2]
+    assert counts() == before

@@ -78,19 +78,23 @@ class PostgresBus:
         self._thread: threading.Thread | None = None
         self._conn: psycopg.Connection[Any] | None = None
 
-    def publish(self, payloads: list[dict[str, Any]]) -> None:
-        if not payloads:
-            return
+    def _start_publisher(self) -> None:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._publisher, daemon=True,
                                                     name="helpline-notify")
                     self._thread.start()
+
+    def publish(self, payloads: list[dict[str, Any]]) -> None:
+        if not payloads:
+            return
+        self._start_publisher()
         self.hub.deliver(payloads)
         self._queue.put([{**p, ORIGIN_KEY: self.origin} for p in payloads])
 
     def _publisher(self) -> None:
+        self._send([])  # connect now, not when the first notification is waiting
         while True:
             first = self._queue.get()
             if first is None:
@@ -126,7 +130,9 @@ class PostgresBus:
                     log.exception("could not publish %d notifications", len(texts))
 
     async def run(self) -> None:
-        """Listen forever (reconnecting) and fan out to this server's sockets."""
+        """Listen forever (reconnecting) and fan out to this server's sockets; the
+        publisher thread and its connection start here too, with the server."""
+        self._start_publisher()
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(

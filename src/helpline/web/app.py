@@ -82,6 +82,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         if container.settings.log_redaction:
             install_log_redaction()
         tasks = [asyncio.create_task(container.bus.run())]
+        if container.ctx.async_messages is not None:
+            tasks.append(asyncio.create_task(container.ctx.async_messages.warm_up()))
         if run_ticker:
             tasks.append(asyncio.create_task(_ticker(container)))
         try:
