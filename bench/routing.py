@@ -115,25 +115,31 @@ def enqueue(ctx: ServiceContext, count: int) -> None:
         uow.commit()
 
 
-#: Run VACUUM (ANALYZE) at the untimed bulk closes (``--no-maintenance`` turns it off).
+#: Run VACUUM (ANALYZE) at the untimed bulk closes (``--no-maintenance`` turns it off),
+#: at most once per AUTOVACUUM_NAPTIME_S like autovacuum's default naptime.
 MAINTENANCE = True
+AUTOVACUUM_NAPTIME_S = 60.0
+_last_maintenance = [float("-inf")]
 
 
-def free_agents(engine: Any) -> int:
+def free_agents(engine: Any, *, force: bool = False) -> int:
     """Close every offered contact in one statement: all chat slots are free again.
     Then, on PostgreSQL, the maintenance that autovacuum does on a production server
     (this machine's PostgreSQL runs with ``autovacuum = off``): without it the tables
     keep every dead row version and the planner keeps the statistics of an empty
-    database, which no real deployment has."""
+    database, which no real deployment has. Like autovacuum, at most once a naptime
+    (60 s) — or at once with ``force`` (after the history is built)."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
         result = conn.execute(
             update(ContactRow).where(ContactRow.state == ContactState.OFFERED.value)
             .values(state=ContactState.CLOSED.value, ended_at=now, offer_expires_at=None))
         closed = int(result.rowcount or 0)
-    if MAINTENANCE and engine.dialect.name == "postgresql":
+    due = force or time.monotonic() - _last_maintenance[0] >= AUTOVACUUM_NAPTIME_S
+    if MAINTENANCE and due and engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) contacts, agents, events")
+        _last_maintenance[0] = time.monotonic()
     return closed
 
 
@@ -146,6 +152,7 @@ def add_history(ctx: ServiceContext, engine: Any, agents: int, per_agent: int) -
         while routing.dispatch(ctx):
             pass
         free_agents(engine)
+    free_agents(engine, force=True)  # statistics of a database with history
 
 
 def count_queued(engine: Any) -> int:

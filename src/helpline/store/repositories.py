@@ -23,6 +23,7 @@ from sqlalchemy import (
     Select,
     Text,
     TextClause,
+    and_,
     any_,
     bindparam,
     cast,
@@ -92,20 +93,22 @@ def _holds_capacity(column: Any) -> ColumnElement[bool]:
 @functools.lru_cache(maxsize=16)
 def _available_agents_stmt(postgres: bool, by_ids: bool, lock: bool) -> Select[Any]:
     """Available agents' routing columns (profiles as JSON text); unlocked, with
-    their load per channel from correlated counts. Built once per shape."""
+    their load per channel counted over one join with the contacts they hold (one
+    pass, not a sub-select per agent and channel). Built once per shape."""
     columns: list[Any] = [
         _AGENTS.c.id, _AGENTS.c.idle_since, _AGENTS.c.capacity_shared,
         cast(_AGENTS.c.skills, Text), cast(_AGENTS.c.languages, Text),
         cast(_AGENTS.c.capacity, Text)]
     if not lock:
-        columns += [
-            select(func.count()).where(
-                _CONTACTS.c.agent_id == _AGENTS.c.id, _holds_capacity(_CONTACTS.c.state),
-                _CONTACTS.c.channel == channel.value,
-            ).correlate(_AGENTS).scalar_subquery()
-            for channel in Channel
-        ]
-    stmt = select(*columns).where(_AGENTS.c.status == AgentStatus.AVAILABLE.value)
+        columns += [func.count(_CONTACTS.c.id).filter(_CONTACTS.c.channel == channel.value)
+                    for channel in Channel]
+        held = _AGENTS.outerjoin(_CONTACTS, and_(_CONTACTS.c.agent_id == _AGENTS.c.id,
+                                                 _holds_capacity(_CONTACTS.c.state)))
+        stmt = (select(*columns).select_from(held)
+                .where(_AGENTS.c.status == AgentStatus.AVAILABLE.value)
+                .group_by(_AGENTS.c.id))
+    else:
+        stmt = select(*columns).where(_AGENTS.c.status == AgentStatus.AVAILABLE.value)
     if by_ids:
         stmt = stmt.where(any_of(_AGENTS.c.id, "ids", postgres))
     if lock:
@@ -129,7 +132,9 @@ def _touch_idle_stmt(postgres: bool) -> Any:
 
 @functools.lru_cache(maxsize=16)
 def _queued_stmt(postgres: bool, filtered: bool) -> Select[Any]:
-    stmt = select(ContactRow).where(ContactRow.state == ContactState.QUEUED.value)
+    """Queued contacts in service order, locked, as plain rows (Core: the routing pass
+    writes back only what changed, see :meth:`ContactRepository.write_back`)."""
+    stmt = select(*_CONTACTS.c).where(ContactRow.state == ContactState.QUEUED.value)
     if filtered:
         stmt = stmt.where(any_of(ContactRow.channel, "channels", postgres),
                           or_(any_of(ContactRow.queue_id, "queue_ids", postgres),
@@ -189,17 +194,31 @@ def contact_from_row(row: ContactRow) -> Contact:
 
 
 def sync_contact_row(row: ContactRow, contact: Contact) -> None:
-    for name in _CONTACT_FIELDS:
-        value = getattr(contact, name)
-        _set(row, name, value.value if name == "state" else value)
-    _set(row, "attributes", dict(contact.attributes))
-    _set(row, "skipped_agents", dict(contact.skipped_agents))
+    for name, value in contact_values(contact).items():
+        _set(row, name, value)
+
+
+def contact_values(contact: Contact) -> dict[str, Any]:
+    """The stored columns a contact's transitions may change, as stored."""
+    values = {name: getattr(contact, name) for name in _CONTACT_FIELDS}
+    values["state"] = contact.state.value
+    values["attributes"] = dict(contact.attributes)
+    values["skipped_agents"] = dict(contact.skipped_agents)
+    return values
+
+
+@functools.lru_cache(maxsize=64)
+def _contact_update_stmt(columns: tuple[str, ...]) -> Any:
+    return (update(_CONTACTS).where(_CONTACTS.c.id == bindparam("_id"))
+            .values({name: bindparam(name, type_=_CONTACTS.c[name].type) for name in columns}))
 
 
 class ContactRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.seen: dict[str, tuple[ContactRow, Contact]] = {}
+        #: contacts loaded as plain rows (no ORM object): their stored values at load
+        self.plain: dict[str, tuple[dict[str, Any], Contact]] = {}
 
     def _track(self, row: ContactRow) -> Contact:
         if row.id in self.seen:
@@ -219,6 +238,8 @@ class ContactRepository:
         self.seen[contact.id] = (row, contact)
 
     def get(self, contact_id: str, *, lock: bool = False) -> Contact:
+        if contact_id in self.plain:  # already loaded (and locked) by lock_queued
+            return self.plain[contact_id][1]
         stmt = select(ContactRow).where(ContactRow.id == contact_id)
         if lock:
             stmt = stmt.with_for_update()
@@ -245,7 +266,15 @@ class ContactRepository:
             params.update(channels=sorted(c.value for c in channels),
                           queue_ids=list(queue_ids), reserved_for=list(reserved_for))
         stmt = _queued_stmt(_is_postgres(self.session), channels is not None)
-        return [self._track(r) for r in self.session.scalars(stmt, params)]
+        contacts = []
+        for row in self.session.connection().execute(stmt, params):
+            if row.id in self.seen:  # already an ORM object in this unit of work
+                contacts.append(self.seen[row.id][1])
+                continue
+            contact = self.plain[row.id][1] if row.id in self.plain else contact_from_row(row)
+            self.plain.setdefault(row.id, (contact_values(contact), contact))
+            contacts.append(contact)
+        return contacts
 
     def lock_expired_offers(self, now: datetime, limit: int = 200) -> list[Contact]:
         stmt = (
@@ -290,7 +319,20 @@ class ContactRepository:
         changed = [(row, c) for row, c in self.seen.values() if c.events]
         for row, contact in changed:
             sync_contact_row(row, contact)
-        return [c for _, c in changed]
+        plain = [(before, c) for before, c in self.plain.values() if c.events]
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for before, contact in plain:
+            after = contact_values(contact)
+            columns = tuple(k for k, v in after.items() if before[k] != v)
+            if columns:
+                by_columns.setdefault(columns, []).append(
+                    {"_id": contact.id, **{k: after[k] for k in columns}})
+                self.plain[contact.id] = (after, contact)
+        connection = self.session.connection() if by_columns else None
+        for columns, rows in by_columns.items():
+            assert connection is not None
+            connection.execute(_contact_update_stmt(columns), rows)
+        return [c for _, c in changed] + [c for _, c in plain]
 
 
 # -- agents -----------------------------------------------------------------------------
