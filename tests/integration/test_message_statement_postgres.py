@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -212,6 +213,9 @@ def test_warm_up_opens_every_connection_and_writes_nothing(
         finally:
             await store.close()
 
-    opened, prepared = asyncio.run(scenario())
+    # a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # the main thread, where asyncio.run() refuses to start another
+    with ThreadPoolExecutor(1) as pool:
+        opened, prepared = pool.submit(asyncio.run, scenario()).result()
     assert opened == 3 and prepared == [2, 2, 2]
     assert counts() == before
