@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select
@@ -373,18 +374,31 @@ def test_a_stale_look_falls_back_to_locking_every_free_agent(
 
 
 def test_offers_commit_without_waiting_for_the_wal_but_messages_do(
-        ctx: ServiceContext, engine: Engine) -> None:
+        ctx: ServiceContext, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: a routing pass sets ``synchronous_commit`` off for its own
     transaction (an offer lost in a crash is made again); a customer's message is
-    committed durably. SQLite has no such setting and gets no such statement."""
+    committed durably. SQLite has no such setting and gets no such statement. Seen at
+    the driver: every statement psycopg's cursors send (SQLAlchemy's and the unit of
+    work's own pipeline), or SQLAlchemy's on SQLite."""
+    import psycopg
+
     statements: list[str] = []
+    real_execute = psycopg.Cursor.execute
+
+    def recording(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        statements.append(str(query))
+        return real_execute(self, query, *args, **kwargs)
 
     def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
         statements.append(statement)
 
     add_queue(ctx)
     add_agent(ctx, "anna")
-    event.listen(engine, "before_cursor_execute", seen)
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        monkeypatch.setattr(psycopg.Cursor, "execute", recording)
+    else:
+        event.listen(engine, "before_cursor_execute", seen)
     try:
         contact_id = start(ctx)
         async_commits = [s for s in statements if "synchronous_commit" in s]
@@ -393,8 +407,10 @@ def test_offers_commit_without_waiting_for_the_wal_but_messages_do(
                           client_msg_id="m-1")
         message_async = [s for s in statements if "synchronous_commit" in s]
     finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    if engine.dialect.name == "postgresql":
+        if not postgres:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert state_of(ctx, contact_id).state == "offered"
+    if postgres:
         assert async_commits == ["SET LOCAL synchronous_commit TO off"]
     else:
         assert async_commits == []

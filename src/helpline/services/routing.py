@@ -54,7 +54,8 @@ def dispatch(ctx: ServiceContext, batch: int = DISPATCH_BATCH) -> list[Offer]:
             for offer in offers:
                 by_contact[offer.contact_id].offer(
                     offer.agent_id, now, queues[offer.queue_id].offer_timeout_seconds)
-            uow.agents.touch_idle(sorted({o.agent_id for o in offers}), now)
+            uow.agents.touch_idle(sorted({o.agent_id for o in offers}), now,
+                                  defer=uow.deferred)
             uow.commit(durable=False)  # an offer lost in a database crash is made again
             return offers
 

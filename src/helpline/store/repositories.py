@@ -313,9 +313,12 @@ class ContactRepository:
     def query(self, stmt: Select[tuple[ContactRow]]) -> list[Contact]:
         return [self._track(r) for r in self.session.scalars(stmt)]
 
-    def write_back(self) -> list[Contact]:
+    def write_back(self, defer: list[tuple[Any, list[dict[str, Any]]]] | None = None
+                   ) -> list[Contact]:
         """Copy changed contacts to their rows. Every contact transition records an
-        event, so a contact without new events is unchanged and is skipped."""
+        event, so a contact without new events is unchanged and is skipped. The
+        UPDATEs of contacts loaded as plain rows go to ``defer`` when given (the unit of
+        work sends them in one round trip), else they are executed now."""
         changed = [(row, c) for row, c in self.seen.values() if c.events]
         for row, contact in changed:
             sync_contact_row(row, contact)
@@ -328,8 +331,11 @@ class ContactRepository:
                 by_columns.setdefault(columns, []).append(
                     {"_id": contact.id, **{k: after[k] for k in columns}})
                 self.plain[contact.id] = (after, contact)
-        connection = self.session.connection() if by_columns else None
+        connection = self.session.connection() if by_columns and defer is None else None
         for columns, rows in by_columns.items():
+            if defer is not None:
+                defer.append((_contact_update_stmt(columns), rows))
+                continue
             assert connection is not None
             connection.execute(_contact_update_stmt(columns), rows)
         return [c for _, c in changed] + [c for _, c in plain]
@@ -461,12 +467,19 @@ class AgentRepository:
         return [{"id": r.id, "name": r.display_name, "role": r.role, "status": r.status}
                 for r in rows]
 
-    def touch_idle(self, agent_ids: Sequence[str], now: datetime) -> None:
+    def touch_idle(self, agent_ids: Sequence[str], now: datetime, *,
+                   defer: list[tuple[Any, list[dict[str, Any]]]] | None = None) -> None:
         """Send agents who were just given work to the back of the idle line (a Core
-        statement: agent objects loaded in this unit of work are not refreshed)."""
-        if agent_ids:
-            self.session.connection().execute(_touch_idle_stmt(_is_postgres(self.session)),
-                                              {"ids": list(agent_ids), "now": now})
+        statement: agent objects loaded in this unit of work are not refreshed).
+        With ``defer`` the statement is queued there instead of executed now."""
+        if not agent_ids:
+            return
+        stmt = _touch_idle_stmt(_is_postgres(self.session))
+        params = {"ids": list(agent_ids), "now": now}
+        if defer is not None:
+            defer.append((stmt, [params]))
+        else:
+            self.session.connection().execute(stmt, params)
 
     def list_all(self) -> list[Agent]:
         rows = self.session.scalars(select(AgentRow).order_by(AgentRow.display_name, AgentRow.id))

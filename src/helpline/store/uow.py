@@ -3,17 +3,21 @@ that transaction and published to the notifier only after it commits."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import text
+import psycopg
+from psycopg.types.json import Json
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.events import Event, EventType
 from helpline.store.billing_repository import BillingRepository
+from helpline.store.driver import driver_connection, postgres_sql
 from helpline.store.repositories import (
     AgentRepository,
     CannedReplyRepository,
@@ -35,7 +39,14 @@ UNPUBLISHED_EVENTS = frozenset({EventType.MESSAGE_SENT})
 _RETRY_SQLSTATES = {"40001", "40P01"}
 
 
-_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO off")
+_EVENT_INSERT = insert(EventRow.__table__).values(
+    {name: bindparam(name) for name in ("at", "type", "contact_id", "agent_id", "queue_id",
+                                        "data")})
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_sql(stmt: Any) -> str:
+    return postgres_sql(stmt)
 
 
 def event_payload(event: Event) -> dict[str, Any]:
@@ -56,6 +67,9 @@ class UnitOfWork:
         self._autocommit = autocommit
         self._publish = publish
         self._extra: list[dict[str, Any]] = []
+        #: Core writes queued for :meth:`commit` (``durable=False`` on PostgreSQL sends
+        #: them in one round trip; otherwise they run in order before the events)
+        self.deferred: list[tuple[Any, list[dict[str, Any]]]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -68,6 +82,7 @@ class UnitOfWork:
         self.canned = CannedReplyRepository(self.session)
         self.billing = BillingRepository(self.session)
         self._extra = []
+        self.deferred = []
         if self._autocommit:
             # every statement is its own transaction: for use cases that are one
             # statement, this saves the BEGIN and COMMIT round trips
@@ -104,7 +119,11 @@ class UnitOfWork:
         simply still queued and is offered again); never for messages, money or
         anything acknowledged to a person."""
         if not durable and self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(_ASYNC_COMMIT)
+            self._commit_pipelined()
+            return
+        deferred, self.deferred = self.deferred, []
+        for stmt, rows in deferred:
+            self.session.connection().execute(stmt, rows if len(rows) > 1 else rows[0])
         events = self._collect_events()
         self.events.add_many(
             EventRow(at=e.at, type=e.type.value, contact_id=e.contact_id, agent_id=e.agent_id,
@@ -115,6 +134,45 @@ class UnitOfWork:
                     if e.type not in UNPUBLISHED_EVENTS] + self._extra
         self._extra = []
         self.billing.flush()
+        self.session.commit()
+        if self._publish is not None and payloads:
+            self._publish(payloads)
+
+    def _commit_pipelined(self) -> None:
+        """PostgreSQL, ``durable=False``: ``SET LOCAL synchronous_commit``, the queued
+        writes (:attr:`deferred`), the plain-row contact UPDATEs and the events sent in
+        one round trip (psycopg pipeline), then COMMIT. Errors surface as the same
+        SQLAlchemy exceptions as the ordinary path (``with_retries`` sees deadlocks)."""
+        writes: list[tuple[Any, list[dict[str, Any]]]] = list(self.deferred)
+        self.deferred = []
+        collected: list[Event] = []
+        for aggregate in [*self.contacts.write_back(defer=writes), *self.agents.write_back()]:
+            collected.extend(aggregate.events)
+            aggregate.events.clear()
+        collected.sort(key=lambda e: e.at)
+        if collected:
+            writes.append((_EVENT_INSERT, [
+                {"at": e.at, "type": e.type.value, "contact_id": e.contact_id,
+                 "agent_id": e.agent_id, "queue_id": e.queue_id, "data": Json(e.data or {})}
+                for e in collected]))
+        payloads = [event_payload(e) for e in collected
+                    if e.type not in UNPUBLISHED_EVENTS] + self._extra
+        self._extra = []
+        self.billing.flush()
+        self.session.flush()  # ORM changes, if any, go first
+        driver = driver_connection(self.session)
+        sql = "SET LOCAL synchronous_commit TO off"
+        try:
+            with driver.pipeline(), driver.cursor() as cursor:
+                cursor.execute(sql)
+                for stmt, rows in writes:
+                    sql = _driver_sql(stmt)
+                    if len(rows) == 1:
+                        cursor.execute(sql, rows[0], prepare=True)
+                    else:
+                        cursor.executemany(sql, rows)
+        except psycopg.Error as error:
+            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
         self.session.commit()
         if self._publish is not None and payloads:
             self._publish(payloads)
