@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import psycopg
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Json
 from sqlalchemy import Select, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from helpline.domain.billing import (
@@ -59,7 +57,7 @@ from helpline.store.billing_tables import (
     SelfServiceRequestRow,
     TariffRow,
 )
-from helpline.store.driver import driver_connection, postgres_sql
+from helpline.store.driver import driver_connection, postgres_sql, send_pipelined
 
 _TARIFF_FIELDS = (
     "name", "monthly_fee_minor", "daily_fee_minor", "included_minutes", "included_sms",
@@ -259,21 +257,10 @@ class BillingRepository:
             for stmt, rows in pending:
                 conn.execute(stmt, rows if len(rows) > 1 else rows[0])
             return
-        driver = driver_connection(self.session)
-        sql = ""
-        try:
-            with driver.pipeline(), driver.cursor() as cursor:
-                for stmt, rows in pending:
-                    sql = postgres_sql(stmt)
-                    params = [{k: _driver_value(k, v) for k, v in row.items()} for row in rows]
-                    if len(params) == 1:
-                        cursor.execute(sql, params[0], prepare=True)
-                    else:
-                        cursor.executemany(sql, params)
-        except psycopg.Error as error:
-            # the same exception types as the SQLAlchemy path (IntegrityError, the
-            # deadlock/serialization OperationalError that with_retries repeats, ...)
-            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
+        send_pipelined(self.session, [
+            (postgres_sql(stmt), [{k: _driver_value(k, v) for k, v in row.items()}
+                                  for row in rows])
+            for stmt, rows in pending])
 
     # -- tariffs ------------------------------------------------------------------------
     def add_tariff(self, tariff: Tariff, now: datetime) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-import psycopg
 from psycopg.types.json import Json
 from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.events import Event, EventType
 from helpline.store.billing_repository import BillingRepository
-from helpline.store.driver import driver_connection, postgres_sql
+from helpline.store.driver import postgres_sql, send_pipelined
 from helpline.store.repositories import (
     AgentRepository,
     CannedReplyRepository,
@@ -160,19 +159,8 @@ class UnitOfWork:
         self._extra = []
         self.billing.flush()
         self.session.flush()  # ORM changes, if any, go first
-        driver = driver_connection(self.session)
-        sql = "SET LOCAL synchronous_commit TO off"
-        try:
-            with driver.pipeline(), driver.cursor() as cursor:
-                cursor.execute(sql)
-                for stmt, rows in writes:
-                    sql = _driver_sql(stmt)
-                    if len(rows) == 1:
-                        cursor.execute(sql, rows[0], prepare=True)
-                    else:
-                        cursor.executemany(sql, rows)
-        except psycopg.Error as error:
-            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
+        send_pipelined(self.session, [("SET LOCAL synchronous_commit TO off", []),
+                                      *((_driver_sql(stmt), rows) for stmt, rows in writes)])
         self.session.commit()
         if self._publish is not None and payloads:
             self._publish(payloads)
