@@ -38,9 +38,15 @@ UNPUBLISHED_EVENTS = frozenset({EventType.MESSAGE_SENT})
 _RETRY_SQLSTATES = {"40001", "40P01"}
 
 
+_EVENT_COLUMNS = ("at", "type", "contact_id", "agent_id", "queue_id", "data")
 _EVENT_INSERT = insert(EventRow.__table__).values(
-    {name: bindparam(name) for name in ("at", "type", "contact_id", "agent_id", "queue_id",
-                                        "data")})
+    {name: bindparam(name) for name in _EVENT_COLUMNS})
+
+
+def _event_values(event: Event) -> dict[str, Any]:
+    """An event as the columns of its ``events`` row."""
+    return {"at": event.at, "type": event.type.value, "contact_id": event.contact_id,
+            "agent_id": event.agent_id, "queue_id": event.queue_id, "data": event.data}
 
 
 @functools.lru_cache(maxsize=64)
@@ -98,13 +104,23 @@ class UnitOfWork:
         """Queue a real-time notification that is not a domain event (e.g. a message)."""
         self._extra.append(payload)
 
-    def _collect_events(self) -> list[Event]:
+    def _collect_events(self, defer: list[tuple[Any, list[dict[str, Any]]]] | None = None
+                        ) -> list[Event]:
+        """Write the aggregates back (plain-row contact UPDATEs to ``defer`` when
+        given) and take their new events, in time order."""
         collected: list[Event] = []
-        for aggregate in [*self.contacts.write_back(), *self.agents.write_back()]:
+        for aggregate in [*self.contacts.write_back(defer=defer), *self.agents.write_back()]:
             collected.extend(aggregate.events)
             aggregate.events.clear()
         collected.sort(key=lambda e: e.at)
         return collected
+
+    def _take_payloads(self, events: list[Event]) -> list[dict[str, Any]]:
+        """What to publish after the commit: the events and the queued notifications."""
+        payloads = [event_payload(e) for e in events
+                    if e.type not in UNPUBLISHED_EVENTS] + self._extra
+        self._extra = []
+        return payloads
 
     def commit(self, *, durable: bool = True) -> None:
         """Write back, append the events, commit, then publish.
@@ -124,14 +140,8 @@ class UnitOfWork:
         for stmt, rows in deferred:
             self.session.connection().execute(stmt, rows if len(rows) > 1 else rows[0])
         events = self._collect_events()
-        self.events.add_many(
-            EventRow(at=e.at, type=e.type.value, contact_id=e.contact_id, agent_id=e.agent_id,
-                     queue_id=e.queue_id, data=e.data)
-            for e in events
-        )
-        payloads = [event_payload(e) for e in events
-                    if e.type not in UNPUBLISHED_EVENTS] + self._extra
-        self._extra = []
+        self.events.add_many(EventRow(**_event_values(e)) for e in events)
+        payloads = self._take_payloads(events)
         self.billing.flush()
         self.session.commit()
         if self._publish is not None and payloads:
@@ -142,21 +152,12 @@ class UnitOfWork:
         writes (:attr:`deferred`), the plain-row contact UPDATEs and the events sent in
         one round trip (psycopg pipeline), then COMMIT. Errors surface as the same
         SQLAlchemy exceptions as the ordinary path (``with_retries`` sees deadlocks)."""
-        writes: list[tuple[Any, list[dict[str, Any]]]] = list(self.deferred)
-        self.deferred = []
-        collected: list[Event] = []
-        for aggregate in [*self.contacts.write_back(defer=writes), *self.agents.write_back()]:
-            collected.extend(aggregate.events)
-            aggregate.events.clear()
-        collected.sort(key=lambda e: e.at)
-        if collected:
-            writes.append((_EVENT_INSERT, [
-                {"at": e.at, "type": e.type.value, "contact_id": e.contact_id,
-                 "agent_id": e.agent_id, "queue_id": e.queue_id, "data": Json(e.data or {})}
-                for e in collected]))
-        payloads = [event_payload(e) for e in collected
-                    if e.type not in UNPUBLISHED_EVENTS] + self._extra
-        self._extra = []
+        writes, self.deferred = self.deferred, []
+        events = self._collect_events(defer=writes)
+        if events:
+            writes.append((_EVENT_INSERT, [{**_event_values(e), "data": Json(e.data or {})}
+                                           for e in events]))
+        payloads = self._take_payloads(events)
         self.billing.flush()
         self.session.flush()  # ORM changes, if any, go first
         send_pipelined(self.session, [("SET LOCAL synchronous_commit TO off", []),
