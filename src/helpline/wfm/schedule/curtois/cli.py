@@ -1,5 +1,6 @@
-"""``helpline wfm roster-benchmark``: solve one Curtois & Qu ``.ros`` instance with CP-SAT
-and check the roster with the independent evaluator."""
+"""``helpline wfm roster-benchmark``: solve one Curtois & Qu ``.ros`` instance (CP-SAT on
+the whole model or the large-neighbourhood search, see ``methods``) and check the roster
+with the independent evaluator."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from helpline.wfm.schedule.curtois.cpsat_model import SolveResult, solve
+from helpline.wfm.schedule.curtois.cpsat_model import SolveResult
 from helpline.wfm.schedule.curtois.evaluate import evaluate
+from helpline.wfm.schedule.curtois.methods import METHODS, Method, choose_method, solve_instance
 from helpline.wfm.schedule.curtois.ros_format import (
     PROVEN_OPTIMAL,
     Instance,
@@ -37,6 +39,9 @@ def benchmark_report(instance: Instance, result: SolveResult) -> dict[str, Any]:
         "days": instance.days,
         "shift_types": len(instance.shift_types),
         "status": result.status,
+        "method": "lns" if result.lns_steps is not None or result.status == "LNS"
+        else "cpsat",
+        "lns_steps": result.lns_steps,
         "objective": result.objective,
         "solver_objective": result.solver_objective,
         "best_bound": result.best_bound,
@@ -73,7 +78,12 @@ def roster_benchmark_command(
                                              exists=True, dir_okay=False)],
     time_limit: Annotated[float, typer.Option("--time-limit",
                                               help="Solver wall time limit, s.")] = 60.0,
-    workers: Annotated[int, typer.Option("--workers", help="CP-SAT worker threads.")] = 8,
+    workers: Annotated[int, typer.Option("--workers",
+                                         help="CP-SAT worker threads (LNS: searcher "
+                                              "threads).")] = 2,
+    method: Annotated[str, typer.Option(
+        "--method", help="auto (CP-SAT up to 4 weeks and 300 employee x shift-type "
+                         "pairs, LNS beyond), cpsat or lns.")] = "auto",
     seed: Annotated[int | None, typer.Option("--seed", help="CP-SAT random seed.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write the roster as CSV.")]
@@ -89,16 +99,20 @@ def roster_benchmark_command(
     if time_limit <= 0 or workers < 1:
         typer.echo("--time-limit must be > 0 and --workers >= 1", err=True)
         raise typer.Exit(2)
+    if method not in METHODS:
+        typer.echo(f"--method must be one of {', '.join(METHODS)}", err=True)
+        raise typer.Exit(2)
+    chosen: Method = choose_method(problem) if method == "auto" else method
     err = Console(stderr=True)
     callback = (lambda line: print(line, file=sys.stderr, flush=True)) if log else None
     if as_json or log:
-        result = solve(problem, time_limit_seconds=time_limit, workers=workers,
-                       random_seed=seed, log_callback=callback)
+        result = solve_instance(problem, method=chosen, time_limit_seconds=time_limit,
+                                workers=workers, random_seed=seed, log_callback=callback)
     else:
         with err.status(f"Solving {problem.name} ({len(problem.employees)} employees, "
-                        f"{problem.days} days) for up to {time_limit:g} s..."):
-            result = solve(problem, time_limit_seconds=time_limit, workers=workers,
-                           random_seed=seed)
+                        f"{problem.days} days, {chosen}) for up to {time_limit:g} s..."):
+            result = solve_instance(problem, method=chosen, time_limit_seconds=time_limit,
+                                    workers=workers, random_seed=seed)
     report = benchmark_report(problem, result)
     if out is not None and result.roster:
         write_roster_csv(problem, result.roster, out)
@@ -106,7 +120,7 @@ def roster_benchmark_command(
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
     else:
-        table = Table(title=f"{problem.name}: CP-SAT roster")
+        table = Table(title=f"{problem.name}: roster ({chosen})")
         table.add_column("figure")
         table.add_column("value", justify="right")
         for key, value in report.items():

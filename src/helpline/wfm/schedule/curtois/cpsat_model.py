@@ -72,6 +72,8 @@ class SolveResult:
     #: CP-SAT's own value of the roster: its cover slacks are only bounded below, so a
     #: non-optimal solution may carry slack (never at optimum); ``objective`` has none.
     solver_objective: int | None = None
+    #: Steps of the large-neighbourhood search (``lns.solve_lns``), else ``None``.
+    lns_steps: int | None = None
 
     @property
     def gap(self) -> float | None:
