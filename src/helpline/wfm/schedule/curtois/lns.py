@@ -134,7 +134,7 @@ class _Search:
             chosen = self._employees(round(kind.size), target, rng)
             return {(e, d) for e in chosen for d in range(days)}
         if kind.name == "days":
-            width = max(1, round(kind.size))
+            width = max(1, min(days, round(kind.size)))
             start = self._window_start(width, target, rng)
             return {(e, d) for e in range(n) for d in range(start, start + width)}
         # block: about ``size`` cells, as k employees over a window of w days (w >= 7
