@@ -88,7 +88,8 @@ def roster_benchmark_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write the roster as CSV.")]
         = None,
-    log: Annotated[bool, typer.Option("--log", help="CP-SAT search log to stderr.")] = False,
+    log: Annotated[bool, typer.Option("--log", help="CP-SAT search log (LNS: one line per "
+                                                   "step) to stderr.")] = False,
 ) -> None:
     """Solve a Curtois & Qu shift scheduling instance and check it independently."""
     try:

@@ -79,6 +79,9 @@ class LnsStats:
     dropped: int = 0
     trace: list[tuple[float, int]] = field(default_factory=list)
     kinds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Size of the CP-SAT model the neighbourhoods are cut from.
+    variables: int = 0
+    constraints: int = 0
 
 
 class _Booleans(Protocol):
@@ -167,14 +170,19 @@ class _Search:
         return rng.randint(max(0, target[0] - width + 1), min(target[0], days - width))
 
     # -- one step ------------------------------------------------------------------------
-    def step(self, kind: _Kind, seconds: float, rng: random.Random) -> tuple[str, str]:
-        """Re-optimise one neighbourhood of the incumbent; returns (outcome, log line),
+    def step(self, kind: _Kind, seconds: float, deadline: float,
+             rng: random.Random) -> tuple[str, str]:
+        """Re-optimise one neighbourhood of the incumbent for at most ``seconds`` and
+        not past ``deadline`` (``time.perf_counter``); returns (outcome, log line),
         outcome one of ``better``, ``same``, ``worse``, ``merged``, ``dropped``,
         ``none``."""
         with self.lock:
             rows, objective, version = list(self.rows), self.objective, self.version
             free = self.cells(kind, rows, rng)
         model = self._fixed_model(rows, free)
+        seconds = min(seconds, deadline - time.perf_counter())
+        if seconds < 0.05:
+            return "none", f"{kind.name}: no time left"
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = seconds
         solver.parameters.num_workers = 1
@@ -288,10 +296,10 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
     seeds = random.Random(random_seed)
 
     def searcher(rng: random.Random) -> None:
-        while (remaining := deadline - time.perf_counter()) >= 0.2:
+        while deadline - time.perf_counter() >= 0.2:
             kind = rng.choice(search.kinds)
             before = search.objective
-            outcome, line = search.step(kind, min(step_seconds, remaining), rng)
+            outcome, line = search.step(kind, step_seconds, deadline, rng)
             with report:
                 stats.steps += 1
                 stats.merged += outcome == "merged"
@@ -312,12 +320,16 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
     for thread in threads:
         thread.join()
     stats.kinds = {k.name: (k.tried, k.improved) for k in search.kinds}
+    stats.variables = len(search.built.model.proto.variables)
+    stats.constraints = len(search.built.model.proto.constraints)
     return search.roster(), stats
 
 
 #: Share of the time limit the greedy start gets (at most ``START_MAX_SECONDS``).
 START_SHARE = 0.05
 START_MAX_SECONDS = 30.0
+#: Seconds kept back for joining the searchers and reporting.
+FINISH_SECONDS = 0.3
 
 
 def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2,
@@ -336,16 +348,14 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     if roster is None:
         return SolveResult(instance.name, "UNKNOWN", None, 0, time.perf_counter() - started,
                            0.0, {}, 0, 0)
-    remaining = time_limit_seconds - (time.perf_counter() - started)
-    stats = None
+    remaining = time_limit_seconds - (time.perf_counter() - started) - FINISH_SECONDS
+    stats = LnsStats()
     if remaining > 1.0:
         roster, stats = improve(instance, roster, time_limit_seconds=remaining,
                                 workers=workers, random_seed=random_seed, step_log=step_log)
-    built = build_model(instance)
-    proto = built.model.proto
     objective = soft_penalty(instance, roster)
     return SolveResult(
         instance_name=instance.name, status="LNS", objective=objective, best_bound=0,
         wall_seconds=time.perf_counter() - started, build_seconds=0.0, roster=roster,
-        variables=len(proto.variables), constraints=len(proto.constraints),
-        solver_objective=objective, lns_steps=None if stats is None else stats.steps)
+        variables=stats.variables, constraints=stats.constraints,
+        solver_objective=objective, lns_steps=stats.steps)
