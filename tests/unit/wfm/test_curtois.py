@@ -109,13 +109,6 @@ TINY_OPTIMUM = 203
 TINY_BEST = {"A": (None, "E", "E"), "B": ("E", None, None)}
 
 
-@pytest.fixture
-def tiny(tmp_path: Path) -> Instance:
-    path = tmp_path / "Tiny.ros"
-    path.write_text(TINY, encoding="utf-8")
-    return load_ros(path)
-
-
 # -- reader ----------------------------------------------------------------------------
 def test_tiny_reads_every_element(tiny: Instance) -> None:
     assert tiny.name == "Tiny" and tiny.days == 3 and tiny.weekday(1) == 5  # Saturday

@@ -26,13 +26,6 @@ from helpline.wfm.schedule.curtois.ros_format import Instance, load_ros
 TINY_POOR = {"A": (None, "E", "E"), "B": (None, None, None)}
 
 
-@pytest.fixture
-def tiny(tmp_path: Path) -> Instance:
-    path = tmp_path / "Tiny.ros"
-    path.write_text(TINY, encoding="utf-8")
-    return load_ros(path)
-
-
 def test_improve_reaches_the_hand_optimum_from_a_poor_roster(tiny: Instance) -> None:
     start = evaluate(tiny, TINY_POOR)
     assert start.feasible and start.penalty == 303
