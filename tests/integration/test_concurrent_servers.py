@@ -182,7 +182,11 @@ class Api:
         self.urls = urls
         self.stats = stats
         self.rng = rng
-        self.client = httpx.Client(timeout=30.0)
+        # No keep-alive: a server closing an idle connection just as the client reuses
+        # it gave "Connection reset by peer" on a slow machine (a transport race, not a
+        # server error); a fresh connection per request cannot hit it.
+        self.client = httpx.Client(timeout=30.0,
+                                   limits=httpx.Limits(max_keepalive_connections=0))
 
     def call(self, method: str, path: str, action: str, body: Any = None,
              server: int | None = None) -> httpx.Response:
