@@ -39,8 +39,7 @@ def benchmark_report(instance: Instance, result: SolveResult) -> dict[str, Any]:
         "days": instance.days,
         "shift_types": len(instance.shift_types),
         "status": result.status,
-        "method": "lns" if result.lns_steps is not None or result.status == "LNS"
-        else "cpsat",
+        "method": "cpsat" if result.lns_steps is None else "lns",
         "lns_steps": result.lns_steps,
         "objective": result.objective,
         "solver_objective": result.solver_objective,

@@ -26,15 +26,15 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
 from helpline.wfm.schedule.curtois.cpsat_model import (
     CurtoisModel,
     SolveResult,
-    _HintContext,
+    _add_hint,
+    _read_row,
     build_model,
     greedy_roster,
     soft_penalty,
@@ -82,10 +82,6 @@ class LnsStats:
     #: Size of the CP-SAT model the neighbourhoods are cut from.
     variables: int = 0
     constraints: int = 0
-
-
-class _Booleans(Protocol):
-    def boolean_value(self, literal: cp_model.IntVar) -> bool: ...
 
 
 class _Search:
@@ -248,25 +244,17 @@ class _Search:
         for e, (work_row, x_row) in enumerate(zip(self.built.work, self.built.x,
                                                   strict=True)):
             for day, (work, shifts) in enumerate(zip(work_row, x_row, strict=True)):
+                if (e, day) in free:
+                    continue
                 entry = rows[e][day]
-                fixed = (e, day) not in free
-                model.add_hint(work, entry is not None)
-                if fixed:
-                    _fix(proto, work.index, int(entry is not None))
+                _fix(proto, work.index, int(entry is not None))
                 for shift_id, var in shifts.items():
-                    model.add_hint(var, shift_id == entry)
-                    if fixed:
-                        _fix(proto, var.index, int(shift_id == entry))
-        context = _HintContext(rows, Counter((day, entry) for row in rows
-                                             for day, entry in enumerate(row) if entry))
-        for var, derive in self.built.derived:
-            model.add_hint(var, derive(context))
+                    _fix(proto, var.index, int(shift_id == entry))
+        _add_hint(replace(self.built, model=model), self.roster(rows))
         return model
 
-    def _read(self, solver: _Booleans) -> list[Row]:
-        return [tuple(next((s for s, var in shifts.items() if solver.boolean_value(var)),
-                           None) if solver.boolean_value(work) else None
-                      for work, shifts in zip(work_row, x_row, strict=True))
+    def _read(self, solver: cp_model.CpSolver) -> list[Row]:
+        return [_read_row(solver, work_row, x_row)
                 for work_row, x_row in zip(self.built.work, self.built.x, strict=True)]
 
 
@@ -349,7 +337,7 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
                            random_seed=random_seed)
     if roster is None:
         return SolveResult(instance.name, "UNKNOWN", None, 0, time.perf_counter() - started,
-                           0.0, {}, 0, 0)
+                           0.0, {}, 0, 0, lns_steps=0)
     kept_back = min(FINISH_SECONDS, FINISH_SHARE * time_limit_seconds)
     remaining = time_limit_seconds - (time.perf_counter() - started) - kept_back
     stats = LnsStats()
