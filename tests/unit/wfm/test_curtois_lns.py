@@ -1,7 +1,9 @@
 """Large-neighbourhood search for the Curtois & Qu benchmark: it improves a feasible
 roster without breaking a hard rule (independent evaluator), merges results computed
-from an older incumbent only when no employee was changed twice, and is reachable from
-the CLI; ``auto`` picks it for the larger instances."""
+from an older incumbent only when the merged roster keeps every hard rule (whole rows, or
+the changed days of a row changed meanwhile), builds small step models for a few
+employees, draws neighbourhood kinds by recent success, and is reachable from the CLI;
+``auto`` picks it for the larger instances."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from ortools.sat.python import cp_model
 from tests.unit.wfm.test_curtois import INSTANCES, TINY, TINY_BEST, TINY_OPTIMUM, needs_data
 from typer.testing import CliRunner
 
@@ -62,21 +65,106 @@ def test_merge_keeps_rows_of_employees_changed_once(tiny: Instance) -> None:
     assert search.rows == [TINY_BEST[e.id] for e in search.built.employees]
 
 
-def test_merge_is_refused_when_a_cover_bound_is_hard(tiny: Instance) -> None:
+# One employee, a week of early shifts (at most 5: 2,400 minutes), one wanted each day
+# (100 per missing one): every day off costs 100.
+WEEK = """<?xml version="1.0" encoding="UTF-8"?>
+<SchedulingPeriod>
+  <StartDate>2024-01-01</StartDate><EndDate>2024-01-07</EndDate>
+  <ShiftTypes>
+    <Shift ID="E"><StartTime>6:0</StartTime><Duration>480</Duration></Shift>
+  </ShiftTypes>
+  <Contracts>
+    <Contract ID="Five">
+      <Workload><TimeUnits><Max><Count>2400</Count></Max></TimeUnits></Workload>
+      <ValidShifts shift="E,"/>
+    </Contract>
+  </Contracts>
+  <Employees><Employee ID="A"><ContractID>Five</ContractID></Employee></Employees>
+  <CoverRequirements>{cover}</CoverRequirements>
+</SchedulingPeriod>
+""".format(cover="".join(
+    f'<DayOfWeekCover><Day>{day}</Day><Cover><Shift>E</Shift><Min weight="100">1</Min>'
+    "</Cover></DayOfWeekCover>"
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                "Sunday")))
+
+
+def _row(worked: str) -> tuple[str | None, ...]:
+    """``"E.E...."`` -> the row: E on the marked days."""
+    return tuple("E" if mark == "E" else None for mark in worked)
+
+
+def test_merge_takes_the_changed_days_of_a_row_changed_twice(tmp_path: Path) -> None:
+    path = tmp_path / "Week.ros"
+    path.write_text(WEEK, encoding="utf-8")
+    week = load_ros(path)
+    base = [_row("E......")]
+    search = _Search(week, {"A": base[0]})
+    assert search.objective == 600
+    assert search._commit(base, [_row("E.E....")], 0, 600) == "better"
+    # computed from the first incumbent: its new day (Sat) joins the row changed meanwhile
+    assert search._commit(base, [_row("E....E.")], 0, 600) == "merged"
+    assert search.rows == [_row("E.E..E.")] and search.objective == 400
+    # four more days on top would make seven shifts (at most five): a hard violation
+    assert search._commit(base, [_row("EE.EE.E")], 0, 600) == "dropped"
+    assert search.rows == [_row("E.E..E.")] and search.objective == 400
+    assert evaluate(week, search.roster()).penalty == 400
+
+
+def test_step_models_of_a_few_employees_hold_only_those(tiny: Instance) -> None:
     search = _Search(tiny, TINY_POOR)
-    search.hard_cover = True
-    base, version = list(search.rows), search.version
-    b = search.built.employees.index(tiny.employees[1])
-    moved_b = list(base)
-    moved_b[b] = ("E", None, None)
-    search._commit(base, moved_b, version, 303)
-    a = search.built.employees.index(tiny.employees[0])
-    same_a = list(base)
-    same_a[a] = (None, "E", "E")  # unchanged: nothing to merge
-    assert search._commit(base, same_a, version, 303) == "same"
-    other_a = list(base)
-    other_a[a] = ("L", None, None)
-    assert search._commit(base, other_a, version, 303) == "dropped"
+    a, b = (search.built.employees.index(e) for e in tiny.employees)
+    full = len(search.built.model.proto.variables)
+    for free, shift_only in (({(b, d) for d in range(3)}, False),
+                             ({(e, d) for e in (a, b) for d in range(3)}, False),
+                             ({(e, d) for e in (a, b) for d in range(3)}, True)):
+        model, read = search._step_model(search.rows, free, shift_only=shift_only)
+        assert (len(model.proto.variables) < full) == (free == {(b, d) for d in range(3)})
+        solver = cp_model.CpSolver()
+        assert solver.solve(model) == cp_model.OPTIMAL
+        rows = read(solver)
+        if shift_only:  # who works on which day stays: only B's Fri E would help
+            assert [[x is None for x in row] for row in rows] == [
+                [x is None for x in row] for row in search.rows]
+            assert soft_penalty(tiny, search.roster(rows)) == 303
+        else:  # B on Fri E: the hand optimum, with A's row as it was
+            assert search.roster(rows) == TINY_BEST
+
+
+def test_kinds_are_drawn_by_recent_success(tiny: Instance) -> None:
+    search = _Search(tiny, TINY_POOR)
+    for kind in search.kinds:
+        kind.score = 0.0
+    search.kinds[1].score = 1.0
+    rng = random.Random(7)
+    drawn = [search.pick(rng).name for _ in range(400)]
+    # 1 against a floor of 0.05 for each other kind: about 1 / (1 + 0.05 * others)
+    share = drawn.count(search.kinds[1].name) / len(drawn)
+    others = len(search.kinds) - 1
+    assert abs(share - 1 / (1 + 0.05 * others)) < 0.06
+    assert set(drawn) == {k.name for k in search.kinds}
+
+
+def test_merge_of_other_employees_is_checked_against_a_hard_cover(
+        tmp_path: Path) -> None:
+    # WEEK with a second employee and at most one on Monday (a hard bound: no weight)
+    path = tmp_path / "Week2.ros"
+    path.write_text(WEEK.replace(
+        '<Employees>', '<Employees><Employee ID="B"><ContractID>Five</ContractID></Employee>'
+    ).replace('<Min weight="100">1</Min></Cover>',
+              '<Min weight="100">1</Min><Max>1</Max></Cover>', 1), encoding="utf-8")
+    week = load_ros(path)
+    search = _Search(week, {"A": _row("......."), "B": _row(".......")})
+    assert search.hard_cover and search.objective == 700
+    a, b = (search.built.employees.index(e) for e in week.employees)
+    base = list(search.rows)
+    on_monday = {a: list(base), b: list(base)}
+    on_monday[a][a] = on_monday[b][b] = _row("E......")
+    assert search._commit(base, on_monday[a], 0, 700) == "better"
+    # B was not changed meanwhile, but A and B on Monday break the hard bound
+    assert search._commit(base, on_monday[b], 0, 700) == "dropped"
+    assert search.rows[b] == _row(".......") and search.objective == 600
+    assert evaluate(week, search.roster()).feasible
 
 
 def test_neighbourhoods_stay_inside_the_roster(tiny: Instance) -> None:

@@ -3,19 +3,24 @@
 CP-SAT on the whole month of the larger instances (12-19: 20-120 employees, 28-84 days)
 stays far from the best-known values within ten minutes on two threads. The search here
 keeps one complete roster (the incumbent) and repeatedly frees a part of it -- a few
-employees over the whole horizon, every employee over a window of days, or some
-employees over a window -- fixes every other cell of the model to the incumbent, and lets
-CP-SAT re-optimise the free part. The model is built once; each step works on a copy
-whose fixed cells have a one-value domain, so presolve removes them, and the incumbent is
-the step's complete hint. Half of the neighbourhoods are centred on a cover entry the
-incumbent misses (its day, employees who may work its shift).
+employees over the whole horizon, every employee over a window of days (or over two
+windows, so work can move between distant weeks), some employees over a window, or every
+employee's shift choice over a window with who works on which day kept ("reassign") --
+fixes every other cell to the incumbent, and lets CP-SAT re-optimise the free part. When
+the free cells touch a minority of employees, the step's model holds only them, with the
+cover counted against the others' fixed shifts; otherwise it is a copy of the whole model
+(built once) whose fixed cells have a one-value domain, so presolve removes them. The
+incumbent is every step's complete hint. Half of the neighbourhoods are centred on a
+cover entry the incumbent misses (its day, employees who may work its shift).
 
 A step's result is kept when it is no worse, so plateaus are crossed. Each neighbourhood
 kind has its own size, grown after a step that CP-SAT solved to optimality and shrunk
-after one it could not finish. Several searchers run in threads (CP-SAT releases the
-GIL), one CP-SAT worker each, on one shared incumbent: a result computed from an older
-incumbent is merged when the employees it changed were not changed meanwhile (hard rules
-bind one employee each), and dropped otherwise.
+after one it could not finish, and is drawn with a probability that follows its recent
+share of improving steps. Several searchers run in threads (CP-SAT releases the GIL), one
+CP-SAT worker each, on one shared incumbent: a result computed from an older incumbent
+is merged -- whole rows of employees nobody changed meanwhile, only the changed days of
+the others -- when the independent evaluator finds no hard violation in the merged
+roster and it is no worse, and dropped otherwise.
 """
 
 from __future__ import annotations
