@@ -297,7 +297,8 @@ class _Search:
         builder.cover(others)
         builder.set_objective()
         sub = builder.result()
-        local = {(touched.index(e), day) for e, day in free}
+        position = {e: i for i, e in enumerate(touched)}
+        local = {(position[e], day) for e, day in free}
         model = self._fixed_model(sub, [rows[e] for e in touched], local,
                                   shift_only=shift_only)
         return model, partial(self._read, sub, rows, touched)
