@@ -188,11 +188,12 @@ class _Builder:
         self.model.minimize(cp_model.LinearExpr.weighted_sum(self.terms, self.coefs)
                             + self.offset)
 
-    def build(self) -> CurtoisModel:
-        """The full problem: hard rules, requests and cover in the objective."""
+    def build(self, others: Mapping[tuple[int, str], int] | None = None) -> CurtoisModel:
+        """The problem of the builder's employees: hard rules, requests and cover in the
+        objective (``others``: employees outside the model already on a (day, shift))."""
         self.build_hard()
         self.add_requests()
-        self.cover()
+        self.cover(others)
         self.set_objective()
         return self.result()
 

@@ -291,19 +291,15 @@ class _Search:
         others: Counter[tuple[int, str]] = Counter(
             (day, entry) for e, row in enumerate(rows) if e not in subset
             for day, entry in enumerate(row) if entry)
-        builder = _Builder(self.instance, [self.built.employees[e] for e in touched])
-        builder.build_hard()
-        builder.add_requests()
-        builder.cover(others)
-        builder.set_objective()
-        sub = builder.result()
+        sub = _Builder(self.instance, [self.built.employees[e] for e in touched]).build(others)
         position = {e: i for i, e in enumerate(touched)}
         local = {(position[e], day) for e, day in free}
         model = self._fixed_model(sub, [rows[e] for e in touched], local,
                                   shift_only=shift_only)
         return model, partial(self._read, sub, rows, touched)
 
-    def _fixed_model(self, built: CurtoisModel, rows: Sequence[Row], free: Cells, *,
+    @staticmethod
+    def _fixed_model(built: CurtoisModel, rows: Sequence[Row], free: Cells, *,
                      shift_only: bool = False) -> cp_model.CpModel:
         """A copy of ``built``'s model (``rows`` per employee of it) with every cell
         outside ``free`` fixed to ``rows``, and ``rows`` as its complete hint."""
