@@ -4,8 +4,9 @@ CP-SAT on the whole month of the larger instances (12-19: 20-120 employees, 28-8
 stays far from the best-known values within ten minutes on two threads. The search here
 keeps one complete roster (the incumbent) and repeatedly frees a part of it -- a few
 employees over the whole horizon, every employee over a window of days (or over two
-windows, so work can move between distant weeks), some employees over a window, or every
-employee's shift choice over a window with who works on which day kept ("reassign") --
+windows, so work can move between distant weeks), some employees over a window, every
+employee's shift choice over a window with who works on which day kept ("reassign"), or
+some employees over every weekend (Friday to Monday, so weekend work moves between weeks) --
 fixes every other cell to the incumbent, and lets CP-SAT re-optimise the free part. When
 the free cells touch a minority of employees, the step's model holds only them, with the
 cover counted against the others' fixed shifts; otherwise it is a copy of the whole model
@@ -123,6 +124,10 @@ class _Search:
             _Kind("reassign", size=min(days, 7.0), low=1.0, high=float(days)),
             _Kind("split", size=min(days, 8.0), low=2.0, high=float(days)),
         ]
+        #: Friday to Monday: the weekends with the days their shift sequences hinge on.
+        self.weekend_days = [d for d in range(days) if instance.weekday(d) in (4, 5, 6, 0)]
+        if self.weekend_days:
+            self.kinds.append(_Kind("weekends", size=min(n, 6.0), low=1.0, high=float(n)))
 
     def pick(self, rng: random.Random) -> _Kind:
         """A neighbourhood kind, drawn by recent success."""
@@ -158,6 +163,9 @@ class _Search:
             width = max(1, min(days, round(kind.size)))
             start = self._window_start(width, target, rng)
             return {(e, d) for e in range(n) for d in range(start, start + width)}
+        if kind.name == "weekends":  # weekend work moves between weeks
+            chosen = self._employees(round(kind.size), target, rng)
+            return {(e, d) for e in chosen for d in self.weekend_days}
         if kind.name == "split":  # two windows: work moves between distant weeks
             width = max(1, min(days // 2, round(kind.size / 2)))
             first = self._window_start(width, target, rng)
