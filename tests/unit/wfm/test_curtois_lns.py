@@ -179,7 +179,8 @@ def test_neighbourhoods_stay_inside_the_roster(tiny: Instance) -> None:
 
 def test_solve_lns_and_cli_method(tiny: Instance, tmp_path: Path) -> None:
     result = solve_lns(tiny, time_limit_seconds=4, workers=2, random_seed=1)
-    assert result.status == "LNS" and result.best_bound == 0
+    # the counting bound: Sat E, Sat L, Sun E wanted, B may work no weekend (1 missing)
+    assert result.status == "LNS" and result.best_bound == 100
     assert result.objective == TINY_OPTIMUM and result.lns_steps
     assert evaluate(tiny, result.roster).penalty == TINY_OPTIMUM
     app = typer.Typer()
@@ -220,3 +221,60 @@ def test_improve_on_a_real_instance_keeps_every_hard_rule() -> None:
     assert check.feasible, check.violations[:5]
     assert check.penalty == soft_penalty(instance, roster) < before
     assert stats.trace[-1][1] == check.penalty
+
+
+# One employee over two weeks from Monday 2024-01-01: at most one weekend and two shifts;
+# early shifts wanted on the second Saturday and Sunday (10 each).
+FORTNIGHT = """<?xml version="1.0" encoding="UTF-8"?>
+<SchedulingPeriod>
+  <StartDate>2024-01-01</StartDate><EndDate>2024-01-14</EndDate>
+  <ShiftTypes>
+    <Shift ID="E"><StartTime>6:0</StartTime><Duration>480</Duration></Shift>
+  </ShiftTypes>
+  <Contracts>
+    <Contract ID="Weekender">
+      <Workload><TimeUnits><Max><Count>960</Count></Max></TimeUnits></Workload>
+      <Patterns><Match>
+        <Max><Count>1</Count><Label>One weekend</Label></Max>
+        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>-</Shift></Pattern>
+        <Pattern><StartDay>Saturday</StartDay><Shift>-</Shift><Shift>$</Shift></Pattern>
+        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>$</Shift></Pattern>
+      </Match></Patterns>
+      <ValidShifts shift="E,"/>
+    </Contract>
+  </Contracts>
+  <Employees><Employee ID="A"><ContractID>Weekender</ContractID></Employee></Employees>
+  <ShiftOnRequests>
+    <ShiftOn weight="10"><Shift>E</Shift><EmployeeID>A</EmployeeID><Day>12</Day></ShiftOn>
+    <ShiftOn weight="10"><Shift>E</Shift><EmployeeID>A</EmployeeID><Day>13</Day></ShiftOn>
+  </ShiftOnRequests>
+</SchedulingPeriod>
+"""
+
+
+def test_weekends_neighbourhood_moves_weekend_work_between_weeks(tmp_path: Path) -> None:
+    path = tmp_path / "Fortnight.ros"
+    path.write_text(FORTNIGHT, encoding="utf-8")
+    fortnight = load_ros(path)
+    first_weekend = tuple("E" if day in (5, 6) else None for day in range(14))
+    search = _Search(fortnight, {"A": first_weekend})
+    assert search.objective == 20  # both wishes for the second weekend missed
+    weekends = next(k for k in search.kinds if k.name == "weekends")
+    # Friday to Monday of both weeks (1 January 2024 is a Monday)
+    assert search.cells(weekends, search.rows, random.Random(1)) == {
+        (0, day) for day in (0, 4, 5, 6, 7, 11, 12, 13)}
+    outcome, _ = search.step(weekends, 5.0, 1e18, random.Random(2))
+    assert outcome == "better" and search.objective == 0
+    assert search.rows == [tuple("E" if day in (12, 13) else None for day in range(14))]
+    assert evaluate(fortnight, search.roster()).feasible
+
+
+def test_no_weekends_neighbourhood_without_a_weekend(tmp_path: Path) -> None:
+    path = tmp_path / "Midweek.ros"  # Tuesday to Thursday
+    path.write_text(WEEK.replace("2024-01-01", "2024-01-02").replace("2024-01-07",
+                                                                     "2024-01-04"),
+                    encoding="utf-8")
+    midweek = load_ros(path)
+    search = _Search(midweek, {"A": (None, None, None)})
+    assert "weekends" not in {k.name for k in search.kinds}
+    assert "days" in {k.name for k in search.kinds}

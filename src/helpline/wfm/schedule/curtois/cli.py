@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from helpline.wfm.schedule.curtois.bounds import counting_bound
 from helpline.wfm.schedule.curtois.cpsat_model import SolveResult
 from helpline.wfm.schedule.curtois.evaluate import evaluate
 from helpline.wfm.schedule.curtois.methods import METHODS, Method, choose_method, solve_instance
@@ -44,6 +45,7 @@ def benchmark_report(instance: Instance, result: SolveResult) -> dict[str, Any]:
         "objective": result.objective,
         "solver_objective": result.solver_objective,
         "best_bound": result.best_bound,
+        "counting_bound": counting_bound(instance).penalty,
         "gap_pct": None if result.gap is None else round(100.0 * result.gap, 3),
         "best_known": best,
         "best_known_proven_optimal": instance.number in PROVEN_OPTIMAL,

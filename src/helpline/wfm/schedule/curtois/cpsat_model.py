@@ -40,6 +40,7 @@ from functools import partial
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import CpSolverStatus
 
+from helpline.wfm.schedule.curtois.bounds import counting_bound
 from helpline.wfm.schedule.curtois.ros_format import (
     ANY_SHIFT,
     DAY_OFF,
@@ -569,7 +570,8 @@ def solve(instance: Instance, *, time_limit_seconds: float = 60.0, workers: int 
         instance_name=instance.name,
         status=status_name,
         objective=objective,
-        best_bound=math.ceil(bound - 1e-6) if math.isfinite(bound) else 0,
+        best_bound=max(math.ceil(bound - 1e-6) if math.isfinite(bound) else 0,
+                       counting_bound(instance).penalty),
         wall_seconds=time.perf_counter() - started,
         build_seconds=build_seconds,
         roster=roster,

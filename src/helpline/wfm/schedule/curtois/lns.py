@@ -37,6 +37,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
+from helpline.wfm.schedule.curtois.bounds import counting_bound
 from helpline.wfm.schedule.curtois.cpsat_model import (
     CurtoisModel,
     SolveResult,
@@ -408,8 +409,8 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
               step_log: Callable[[str], None] | None = None) -> SolveResult:
     """A roster from ``greedy_roster`` (``START_SHARE`` of the time), then ``improve``
     for the rest of ``time_limit_seconds`` with ``workers`` searcher threads. The search
-    proves nothing: ``best_bound`` is 0 and the status ``LNS`` (``UNKNOWN`` when the
-    greedy start finds no roster)."""
+    proves nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the
+    status ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
     if time_limit_seconds <= 0 or workers < 1:
         raise ValueError("time_limit_seconds must be > 0 and workers >= 1")
     started = time.perf_counter()
@@ -417,7 +418,8 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     roster = greedy_roster(instance, time_limit_seconds=start_seconds, workers=1,
                            random_seed=random_seed)
     if roster is None:
-        return SolveResult(instance.name, "UNKNOWN", None, 0, time.perf_counter() - started,
+        return SolveResult(instance.name, "UNKNOWN", None, counting_bound(instance).penalty,
+                           time.perf_counter() - started,
                            0.0, {}, 0, 0, lns_steps=0)
     kept_back = min(FINISH_SECONDS, FINISH_SHARE * time_limit_seconds)
     remaining = time_limit_seconds - (time.perf_counter() - started) - kept_back
@@ -427,7 +429,8 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
                                 workers=workers, random_seed=random_seed, step_log=step_log)
     objective = soft_penalty(instance, roster)
     return SolveResult(
-        instance_name=instance.name, status="LNS", objective=objective, best_bound=0,
+        instance_name=instance.name, status="LNS", objective=objective,
+        best_bound=counting_bound(instance).penalty,
         wall_seconds=time.perf_counter() - started, build_seconds=0.0, roster=roster,
         variables=stats.variables, constraints=stats.constraints,
         solver_objective=objective, lns_steps=stats.steps)
