@@ -33,6 +33,16 @@ INSTANCES = SHARED_DATA / "shift-scheduling"
 needs_data = pytest.mark.skipif(not (INSTANCES / "Instance1.ros").exists(),
                                 reason=f"{INSTANCES} not found (shared data set absent)")
 
+def weekend_limit(count: int, label: str) -> str:
+    """A contract's "at most ``count`` weekends" rule (a weekend: Saturday, Sunday or both
+    worked), as in the benchmark's files."""
+    patterns = "".join(
+        f"<Pattern><StartDay>Saturday</StartDay><Shift>{first}</Shift><Shift>{second}"
+        "</Shift></Pattern>" for first, second in (("$", "-"), ("-", "$"), ("$", "$")))
+    return (f"<Patterns><Match><Max><Count>{count}</Count><Label>{label}</Label></Max>"
+            f"{patterns}</Match></Patterns>")
+
+
 # Friday 5 to Sunday 7 January 2024 (days 0, 1, 2). E 06:00-14:00, L 14:00-22:00; 840 min
 # rest forbids L then E the next day (8 h rest). A may work E or L, at most 2 days in a
 # row, runs of work and of days off of at least 2 days unless the horizon cuts them, at
@@ -68,12 +78,7 @@ TINY = """<?xml version="1.0" encoding="UTF-8"?>
     <Contract ID="Part">
       <MinSeq label="min 2 on" value="2" shift="$"/>
       <Workload><TimeUnits><Max><Count>480</Count></Max></TimeUnits></Workload>
-      <Patterns><Match>
-        <Max><Count>0</Count><Label>No weekend</Label></Max>
-        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>-</Shift></Pattern>
-        <Pattern><StartDay>Saturday</StartDay><Shift>-</Shift><Shift>$</Shift></Pattern>
-        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>$</Shift></Pattern>
-      </Match></Patterns>
+""" + weekend_limit(0, "No weekend") + """
       <ValidShifts shift="E,"/>
     </Contract>
   </Contracts>

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.wfm.test_curtois import INSTANCES, needs_data
+from tests.unit.wfm.test_curtois import INSTANCES, needs_data, weekend_limit
 
 from helpline.wfm.schedule.curtois.bounds import counting_bound
 from helpline.wfm.schedule.curtois.cpsat_model import solve
@@ -28,12 +28,7 @@ COUNTED = """<?xml version="1.0" encoding="UTF-8"?>
     <Contract ID="Thin">
       <MaxTot label="one night" value="1" shift="N"/>
       <Workload><TimeUnits><Max><Count>960</Count></Max></TimeUnits></Workload>
-      <Patterns><Match>
-        <Max><Count>1</Count><Label>One weekend</Label></Max>
-        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>-</Shift></Pattern>
-        <Pattern><StartDay>Saturday</StartDay><Shift>-</Shift><Shift>$</Shift></Pattern>
-        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>$</Shift></Pattern>
-      </Match></Patterns>
+      {weekends}
     </Contract>
   </Contracts>
   <Employees><Employee ID="A"><ContractID>Thin</ContractID></Employee></Employees>
@@ -42,7 +37,7 @@ COUNTED = """<?xml version="1.0" encoding="UTF-8"?>
   </FixedAssignments>
   <CoverRequirements>{cover}</CoverRequirements>
 </SchedulingPeriod>
-""".format(cover="".join(
+""".format(weekends=weekend_limit(1, "One weekend"), cover="".join(
     f'<DateSpecificCover><Day>{day}</Day><Cover><Shift>E</Shift><Min weight="100">1</Min>'
     "</Cover>" + ('<Cover><Shift>N</Shift><Min weight="50">1</Min></Cover>'
                   if day in (1, 2, 3) else "") + "</DateSpecificCover>"

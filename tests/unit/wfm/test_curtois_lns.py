@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 import typer
 from ortools.sat.python import cp_model
-from tests.unit.wfm.test_curtois import INSTANCES, TINY, TINY_BEST, TINY_OPTIMUM, needs_data
+from tests.unit.wfm.test_curtois import (
+    INSTANCES,
+    TINY,
+    TINY_BEST,
+    TINY_OPTIMUM,
+    needs_data,
+    weekend_limit,
+)
 from typer.testing import CliRunner
 
 from helpline.wfm.schedule.curtois.cli import roster_benchmark_command
@@ -234,12 +241,7 @@ FORTNIGHT = """<?xml version="1.0" encoding="UTF-8"?>
   <Contracts>
     <Contract ID="Weekender">
       <Workload><TimeUnits><Max><Count>960</Count></Max></TimeUnits></Workload>
-      <Patterns><Match>
-        <Max><Count>1</Count><Label>One weekend</Label></Max>
-        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>-</Shift></Pattern>
-        <Pattern><StartDay>Saturday</StartDay><Shift>-</Shift><Shift>$</Shift></Pattern>
-        <Pattern><StartDay>Saturday</StartDay><Shift>$</Shift><Shift>$</Shift></Pattern>
-      </Match></Patterns>
+      {weekends}
       <ValidShifts shift="E,"/>
     </Contract>
   </Contracts>
@@ -249,7 +251,7 @@ FORTNIGHT = """<?xml version="1.0" encoding="UTF-8"?>
     <ShiftOn weight="10"><Shift>E</Shift><EmployeeID>A</EmployeeID><Day>13</Day></ShiftOn>
   </ShiftOnRequests>
 </SchedulingPeriod>
-"""
+""".format(weekends=weekend_limit(1, "One weekend"))
 
 
 def test_weekends_neighbourhood_moves_weekend_work_between_weeks(tmp_path: Path) -> None:
