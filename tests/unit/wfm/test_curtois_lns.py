@@ -24,6 +24,7 @@ from tests.unit.wfm.test_curtois import (
 )
 from typer.testing import CliRunner
 
+from helpline.wfm.schedule.curtois import lns as lns_module
 from helpline.wfm.schedule.curtois.cli import roster_benchmark_command
 from helpline.wfm.schedule.curtois.cpsat_model import greedy_roster, soft_penalty
 from helpline.wfm.schedule.curtois.evaluate import evaluate
@@ -206,6 +207,32 @@ def test_solve_lns_and_cli_method(tiny: Instance, tmp_path: Path) -> None:
         solve_instance(tiny, method="tabu")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         improve(tiny, TINY_POOR, time_limit_seconds=0)
+
+
+def test_solve_lns_gives_the_start_more_time_when_the_first_finds_no_roster(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On 364-day horizons the 5% start found no roster (Instance22-24 in 48-61 s), and
+    the search gave up; now a second start gets up to half the limit."""
+    calls: list[tuple[float, int]] = []
+
+    def first_fails(instance: Instance, *, time_limit_seconds: float, workers: int,
+                    random_seed: int | None) -> dict[str, tuple[str | None, ...]] | None:
+        calls.append((time_limit_seconds, workers))
+        if len(calls) == 1:
+            return None
+        return greedy_roster(instance, time_limit_seconds=1, workers=workers,
+                             random_seed=random_seed)
+
+    monkeypatch.setattr(lns_module, "greedy_roster", first_fails)
+    result = solve_lns(tiny, time_limit_seconds=8, workers=2, random_seed=1)
+    assert [w for _, w in calls] == [2, 2]  # the start uses the search's threads
+    assert calls[0][0] == pytest.approx(0.4)  # 5% of 8 s
+    assert 1.5 < calls[1][0] <= 2.0  # (50% of 8 s - time spent) / 2
+    assert result.status == "LNS" and result.objective == TINY_OPTIMUM
+
+    monkeypatch.setattr(lns_module, "greedy_roster", lambda *_, **__: None)
+    given_up = solve_lns(tiny, time_limit_seconds=2, workers=1)
+    assert given_up.status == "UNKNOWN" and given_up.objective is None
 
 
 @needs_data

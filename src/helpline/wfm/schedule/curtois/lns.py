@@ -398,6 +398,8 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
 #: Share of the time limit the greedy start gets (at most ``START_MAX_SECONDS``).
 START_SHARE = 0.05
 START_MAX_SECONDS = 30.0
+#: When that start finds no roster, a second one may use up to this share of the limit.
+RETRY_SHARE = 0.5
 #: Seconds kept back for joining the searchers and reporting: CP-SAT may overrun its
 #: limit (600 s runs with 0.3 s kept back ended at 600.53 s and 601.59 s).
 FINISH_SECONDS = 3.0
@@ -407,7 +409,8 @@ FINISH_SHARE = 0.005  # of the time limit, when that is less
 def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2,
               random_seed: int | None = None,
               step_log: Callable[[str], None] | None = None) -> SolveResult:
-    """A roster from ``greedy_roster`` (``START_SHARE`` of the time), then ``improve``
+    """A roster from ``greedy_roster`` (``START_SHARE`` of the time, on ``workers``
+    threads; again with up to ``RETRY_SHARE`` of it when that finds none), then ``improve``
     for the rest of ``time_limit_seconds`` with ``workers`` searcher threads. The search
     proves nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the
     status ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
@@ -415,8 +418,16 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
         raise ValueError("time_limit_seconds must be > 0 and workers >= 1")
     started = time.perf_counter()
     start_seconds = min(START_MAX_SECONDS, START_SHARE * time_limit_seconds)
-    roster = greedy_roster(instance, time_limit_seconds=start_seconds, workers=1,
+    roster = greedy_roster(instance, time_limit_seconds=start_seconds, workers=workers,
                            random_seed=random_seed)
+    if roster is None:
+        # 364-day horizons: one employee's first schedule alone can take CP-SAT seconds
+        # (Instance24, 150 employees: 45 s for the first 60), so the start gets more time.
+        retry_seconds = (RETRY_SHARE * time_limit_seconds
+                         - (time.perf_counter() - started)) / 2  # greedy may take twice
+        if retry_seconds > start_seconds:
+            roster = greedy_roster(instance, time_limit_seconds=retry_seconds,
+                                   workers=workers, random_seed=random_seed)
     if roster is None:
         return SolveResult(instance.name, "UNKNOWN", None, counting_bound(instance).penalty,
                            time.perf_counter() - started,
