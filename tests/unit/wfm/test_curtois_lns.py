@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -307,3 +308,21 @@ def test_no_weekends_neighbourhood_without_a_weekend(tmp_path: Path) -> None:
     search = _Search(midweek, {"A": (None, None, None)})
     assert "weekends" not in {k.name for k in search.kinds}
     assert "days" in {k.name for k in search.kinds}
+
+
+def test_improve_begins_no_step_it_cannot_build_before_the_deadline(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A step model that takes 0.8 s to build (Instance24's whole-model copies take
+    # seconds): a step begun with 0.5-1.3 s left would end past the limit.
+    build = _Search._step_model
+
+    def slow_build(self: _Search, *args: object, **kwargs: object) -> object:
+        time.sleep(0.8)
+        return build(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_Search, "_step_model", slow_build)
+    started = time.perf_counter()
+    roster, stats = improve(tiny, TINY_POOR, time_limit_seconds=3.0, workers=2,
+                            random_seed=1)
+    assert time.perf_counter() - started < 3.05
+    assert stats.steps >= 2 and soft_penalty(tiny, roster) <= soft_penalty(tiny, TINY_POOR)

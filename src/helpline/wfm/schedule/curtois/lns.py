@@ -109,6 +109,9 @@ class _Search:
         self.rows: list[Row] = [tuple(roster[e.id]) for e in self.built.employees]
         self.objective = soft_penalty(instance, self.roster())
         self.version = 0
+        #: Longest wall time a step's model took to build (seconds): a step is not begun
+        #: when less than that is left (Instance24's whole-model copies take seconds).
+        self.slowest_build_seconds = 0.0
         #: Per employee, the incumbent version that last changed the row.
         self.changed_at = [0] * len(self.rows)
         self.lock = threading.Lock()
@@ -212,8 +215,12 @@ class _Search:
         with self.lock:
             rows, objective, version = list(self.rows), self.objective, self.version
             free = self.cells(kind, rows, rng)
+        building = time.perf_counter()
         model, read = self._step_model(rows, free, shift_only=kind.name == "reassign")
-        seconds = min(seconds, deadline - time.perf_counter())
+        built = time.perf_counter()
+        with self.lock:
+            self.slowest_build_seconds = max(self.slowest_build_seconds, built - building)
+        seconds = min(seconds, deadline - built)
         if seconds < 0.05:
             return "none", f"{kind.name}: no time left"
         solver = cp_model.CpSolver()
@@ -366,7 +373,7 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
     seeds = random.Random(random_seed)
 
     def searcher(rng: random.Random) -> None:
-        while deadline - time.perf_counter() >= 0.5:
+        while deadline - time.perf_counter() >= 0.5 + search.slowest_build_seconds:
             kind = search.pick(rng)
             before = search.objective
             outcome, line = search.step(kind, step_seconds, deadline, rng)
