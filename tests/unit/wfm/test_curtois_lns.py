@@ -326,3 +326,35 @@ def test_improve_begins_no_step_it_cannot_build_before_the_deadline(
                             random_seed=1)
     assert time.perf_counter() - started < 3.05
     assert stats.steps >= 2 and soft_penalty(tiny, roster) <= soft_penalty(tiny, TINY_POOR)
+
+
+def test_steps_get_the_longer_limit_once_the_search_stalls(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[float, float]] = []  # (seconds since start, the step's limit)
+    step = _Search.step
+
+    def recorded(self: _Search, kind: object, seconds: float, *args: object) -> object:
+        calls.append((time.perf_counter() - started, seconds))
+        return step(self, kind, seconds, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_Search, "step", recorded)
+    started = time.perf_counter()
+    roster, stats = improve(tiny, TINY_POOR, time_limit_seconds=2.5, workers=1,
+                            random_seed=1, step_seconds=0.5, stall_seconds=1.0,
+                            stalled_step_seconds=0.25)
+    assert soft_penalty(tiny, roster) == TINY_OPTIMUM  # reached early, then nothing to gain
+    last_gain = stats.trace[-1][0]
+    assert last_gain < 1.0
+    assert {limit for _, limit in calls} == {0.5, 0.25}
+    for at, limit in calls:  # 20 ms for the clocks of the two records to differ
+        if at < last_gain + 1.0 - 0.02:
+            assert limit == 0.5, (at, last_gain)
+        elif at > last_gain + 1.0 + 0.02:
+            assert limit == 0.25, (at, last_gain)
+
+
+def test_improve_rejects_a_bad_stall_setting(tiny: Instance) -> None:
+    with pytest.raises(ValueError):
+        improve(tiny, TINY_POOR, time_limit_seconds=1.0, stalled_step_seconds=0)
+    with pytest.raises(ValueError):
+        improve(tiny, TINY_POOR, time_limit_seconds=1.0, stall_seconds=-1)

@@ -14,7 +14,9 @@ cover counted against the others' fixed shifts; otherwise it is a copy of the wh
 incumbent is every step's complete hint. Half of the neighbourhoods are centred on a
 cover entry the incumbent misses (its day, employees who may work its shift).
 
-A step's result is kept when it is no worse, so plateaus are crossed. Each neighbourhood
+A step's result is kept when it is no worse, so plateaus are crossed. A step's CP-SAT gets
+3 s, or 20 s once 30 s have passed without an improvement, so larger neighbourhoods are
+tried where the small ones are exhausted. Each neighbourhood
 kind has its own size, grown after a step that CP-SAT solved to optimality and shrunk
 after one it could not finish, and is drawn with a probability that follows its recent
 share of improving steps. Several searchers run in threads (CP-SAT releases the GIL), one
@@ -57,6 +59,12 @@ Row = tuple[str | None, ...]
 Cells = set[tuple[int, int]]
 #: Wall-clock seconds one step's CP-SAT gets at most.
 STEP_SECONDS = 3.0
+#: After this many seconds without an improvement the steps get ``STALLED_STEP_SECONDS``
+#: (until the next improvement), so the kinds' sizes grow past what 3 s can solve: at
+#: the 600 s rosters of Instance18 and 19, where 3 s steps found nothing in 120 s,
+#: 20 s steps brought 19 from 3,361 to 3,301.
+STALL_SECONDS = 30.0
+STALLED_STEP_SECONDS = 20.0
 #: Weight of the latest step in a kind's score; a kind is drawn with probability
 #: proportional to its score, at least ``SCORE_FLOOR``.
 SCORE_DECAY = 0.1
@@ -356,15 +364,20 @@ def _fix(proto: object, index: int, value: int) -> None:
 def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
             time_limit_seconds: float, workers: int = 1, random_seed: int | None = None,
             step_seconds: float = STEP_SECONDS,
+            stall_seconds: float = STALL_SECONDS,
+            stalled_step_seconds: float = STALLED_STEP_SECONDS,
             progress: Callable[[float, int], None] | None = None,
             step_log: Callable[[str], None] | None = None,
             ) -> tuple[Roster, LnsStats]:
     """Improve ``roster`` (which must meet the hard rules) for ``time_limit_seconds`` of
     wall time with ``workers`` searcher threads; returns the best roster (never worse
-    than ``roster``) and what the search did. ``progress(seconds, penalty)`` is called on
-    every improvement, ``step_log`` with one line per step."""
-    if time_limit_seconds <= 0 or workers < 1 or step_seconds <= 0:
-        raise ValueError("time_limit_seconds and step_seconds must be > 0, workers >= 1")
+    than ``roster``) and what the search did. A step's CP-SAT gets ``step_seconds``, or
+    ``stalled_step_seconds`` once ``stall_seconds`` have passed since the last
+    improvement. ``progress(seconds, penalty)`` is called on every improvement,
+    ``step_log`` with one line per step."""
+    if (time_limit_seconds <= 0 or workers < 1 or step_seconds <= 0
+            or stalled_step_seconds <= 0 or stall_seconds < 0):
+        raise ValueError("time limits must be > 0, stall_seconds >= 0, workers >= 1")
     started = time.perf_counter()
     deadline = started + time_limit_seconds
     search = _Search(instance, roster)
@@ -376,7 +389,9 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
         while deadline - time.perf_counter() >= 0.5 + search.slowest_build_seconds:
             kind = search.pick(rng)
             before = search.objective
-            outcome, line = search.step(kind, step_seconds, deadline, rng)
+            stalled = time.perf_counter() - started - stats.trace[-1][0] >= stall_seconds
+            outcome, line = search.step(
+                kind, stalled_step_seconds if stalled else step_seconds, deadline, rng)
             with report:
                 stats.steps += 1
                 stats.merged += outcome == "merged"
