@@ -16,10 +16,10 @@ cover entry the incumbent misses (its day, employees who may work its shift).
 
 A step's result is kept when it is no worse, so plateaus are crossed. A step's CP-SAT gets
 3 s, or 20 s once 30 s have passed without an improvement, so larger neighbourhoods are
-tried where the small ones are exhausted. Each neighbourhood
-kind has its own size, grown after a step that CP-SAT solved to optimality and shrunk
-after one it could not finish, and is drawn with a probability that follows its recent
-share of improving steps. Several searchers run in threads (CP-SAT releases the GIL), one
+tried where the small ones are exhausted. Each neighbourhood kind has its own size,
+grown after a step that CP-SAT solved to optimality and shrunk after one it could not
+finish, and is drawn with a probability that follows its recent share of improving
+steps. Several searchers run in threads (CP-SAT releases the GIL), one
 CP-SAT worker each, on one shared incumbent: a result computed from an older incumbent
 is merged -- whole rows of employees nobody changed meanwhile, only the changed days of
 the others -- when the independent evaluator finds no hard violation in the merged
@@ -60,9 +60,9 @@ Cells = set[tuple[int, int]]
 #: Wall-clock seconds one step's CP-SAT gets at most.
 STEP_SECONDS = 3.0
 #: After this many seconds without an improvement the steps get ``STALLED_STEP_SECONDS``
-#: (until the next improvement), so the kinds' sizes grow past what 3 s can solve: at
-#: the 600 s rosters of Instance18 and 19, where 3 s steps found nothing in 120 s,
-#: 20 s steps brought 19 from 3,361 to 3,301.
+#: (until the next improvement), so the kinds' sizes grow past what 3 s can solve: from
+#: the 600 s rosters of Instance18 (4,763) and 19 (3,361), where 3 s steps found nothing
+#: in 120 s, 20 s steps reached 4,761 / 4,762 and 3,301 / 3,359 / 3,361 (seeds 1-3).
 STALL_SECONDS = 30.0
 STALLED_STEP_SECONDS = 20.0
 #: Weight of the latest step in a kind's score; a kind is drawn with probability
