@@ -32,6 +32,11 @@ from helpline.wfm.schedule.curtois.evaluate import evaluate
 from helpline.wfm.schedule.curtois.lns import _Search, improve, solve_lns
 from helpline.wfm.schedule.curtois.methods import choose_method, solve_instance
 from helpline.wfm.schedule.curtois.ros_format import Instance, load_ros
+from helpline.wfm.schedule.curtois.weekends import (
+    NO_HALF_WEEKENDS,
+    is_max_weekends_rule,
+    whole_weekends,
+)
 
 # Feasible but poor: B stays home, so Fri E, Fri L and Sat L are uncovered (3 x 100) and
 # B's ShiftOn (Sat E, 3) is missed: 303 (the hand optimum is 203, see test_curtois).
@@ -213,22 +218,23 @@ def test_solve_lns_and_cli_method(tiny: Instance, tmp_path: Path) -> None:
 def test_solve_lns_gives_the_start_more_time_when_the_first_finds_no_roster(
         tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
     """On 364-day horizons the 5% start found no roster (Instance22-24 in 48-61 s), and
-    the search gave up; now a second start gets up to half the limit."""
+    the search gave up; now a second start gets up to half the limit. (Tiny limits
+    weekends, so the first start is the whole-weekends one; both first ones fail.)"""
     calls: list[tuple[float, int]] = []
 
     def first_fails(instance: Instance, *, time_limit_seconds: float, workers: int,
                     random_seed: int | None) -> dict[str, tuple[str | None, ...]] | None:
         calls.append((time_limit_seconds, workers))
-        if len(calls) == 1:
+        if len(calls) <= 2:
             return None
         return greedy_roster(instance, time_limit_seconds=1, workers=workers,
                              random_seed=random_seed)
 
     monkeypatch.setattr(lns_module, "greedy_roster", first_fails)
     result = solve_lns(tiny, time_limit_seconds=8, workers=2, random_seed=1)
-    assert [w for _, w in calls] == [2, 2]  # the start uses the search's threads
-    assert calls[0][0] == pytest.approx(0.4)  # 5% of 8 s
-    assert 1.5 < calls[1][0] <= 2.0  # (50% of 8 s - time spent) / 2
+    assert [w for _, w in calls] == [2, 2, 2]  # the start uses the search's threads
+    assert calls[0][0] == calls[1][0] == pytest.approx(0.4)  # 5% of 8 s
+    assert 1.5 < calls[2][0] <= 2.0  # (50% of 8 s - time spent) / 2
     assert result.status == "LNS" and result.objective == TINY_OPTIMUM
 
     monkeypatch.setattr(lns_module, "greedy_roster", lambda *_, **__: None)
@@ -358,3 +364,80 @@ def test_improve_rejects_a_bad_stall_setting(tiny: Instance) -> None:
         improve(tiny, TINY_POOR, time_limit_seconds=1.0, stalled_step_seconds=0)
     with pytest.raises(ValueError):
         improve(tiny, TINY_POOR, time_limit_seconds=1.0, stall_seconds=-1)
+
+
+def test_whole_weekends_forbids_half_weekends_where_weekends_are_limited(
+        tmp_path: Path) -> None:
+    path = tmp_path / "Fortnight.ros"
+    path.write_text(FORTNIGHT, encoding="utf-8")
+    fortnight = load_ros(path)
+    restricted = whole_weekends(fortnight)
+    assert restricted is not None
+    saturday_only = {"A": tuple("E" if day == 5 else None for day in range(14))}
+    sunday_only = {"A": tuple("E" if day == 13 else None for day in range(14))}
+    whole = {"A": tuple("E" if day in (12, 13) else None for day in range(14))}
+    for half in (saturday_only, sunday_only):
+        assert evaluate(fortnight, half).feasible
+        assert [v.kind for v in evaluate(restricted, half).violations] == ["pattern_max"]
+    assert evaluate(restricted, whole).feasible
+    # only the contract's rules change; the original instance is untouched
+    assert restricted.cover == fortnight.cover and restricted.requests == fortnight.requests
+    assert NO_HALF_WEEKENDS not in fortnight.contracts["Weekender"].matches
+
+
+def test_whole_weekends_leaves_contracts_without_a_weekend_limit(
+        tiny: Instance, tmp_path: Path) -> None:
+    path = tmp_path / "Week.ros"
+    path.write_text(WEEK, encoding="utf-8")
+    assert whole_weekends(load_ros(path)) is None  # no contract limits weekends
+    restricted = whole_weekends(tiny)  # "Part" limits weekends, "Full" does not
+    assert restricted is not None
+    changed = {cid for cid, c in restricted.contracts.items()
+               if c != tiny.contracts[cid]}
+    assert changed == {cid for cid, c in tiny.contracts.items()
+                       if any(is_max_weekends_rule(m) for m in c.matches)} != set()
+
+
+def test_solve_lns_searches_under_whole_weekends_first(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[bool, float]] = []
+    real_improve = lns_module.improve
+
+    def recorded(instance: Instance, roster: object, **kwargs: object) -> object:
+        restricted = any(NO_HALF_WEEKENDS in c.matches for c in instance.contracts.values())
+        calls.append((restricted, kwargs["time_limit_seconds"]))  # type: ignore[arg-type]
+        return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lns_module, "improve", recorded)
+    result = solve_lns(tiny, time_limit_seconds=4, workers=2, random_seed=1)
+    assert [restricted for restricted, _ in calls] == [True, False]
+    (_, first), (_, second) = calls
+    share = lns_module.WHOLE_WEEKENDS_SHARE
+    # the first phase gets its share of the search time; the second the rest, with what
+    # the first left unused (a searcher begins no step in its last half second)
+    assert share - 0.15 < first / (first + second) <= share + 0.01
+    assert result.roster is not None
+    assert evaluate(tiny, result.roster).penalty == TINY_OPTIMUM
+
+
+def test_solve_lns_uses_the_own_rules_when_no_whole_weekend_start_exists(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_greedy = lns_module.greedy_roster
+    started_on: list[bool] = []
+    searched_on: list[bool] = []
+
+    def no_whole_weekend_roster(instance: Instance, **kwargs: object) -> object:
+        restricted = instance is not tiny
+        started_on.append(restricted)
+        return None if restricted else real_greedy(instance, **kwargs)  # type: ignore[arg-type]
+
+    def improve_on(instance: Instance, roster: object, **kwargs: object) -> object:
+        searched_on.append(instance is not tiny)
+        return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
+
+    real_improve = lns_module.improve
+    monkeypatch.setattr(lns_module, "greedy_roster", no_whole_weekend_roster)
+    monkeypatch.setattr(lns_module, "improve", improve_on)
+    result = solve_lns(tiny, time_limit_seconds=3, workers=2, random_seed=1)
+    assert started_on == [True, False] and searched_on == [False]
+    assert result.roster is not None and evaluate(tiny, result.roster).feasible

@@ -26,10 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from helpline.wfm.schedule.curtois.ros_format import Employee, Instance
-
-#: A weekend rule: one of these matches each worked Saturday-Sunday pair.
-WEEKEND_PATTERNS = frozenset({("$", "-"), ("-", "$"), ("$", "$")})
-SATURDAY = 5
+from helpline.wfm.schedule.curtois.weekends import SATURDAY, is_max_weekends_rule
 
 
 @dataclass(frozen=True)
@@ -87,9 +84,7 @@ def _max_weekends(instance: Instance, employee: Employee, full_weekends: int) ->
     limit = full_weekends
     for contract in instance.contracts_of(employee):
         for match in contract.matches:
-            if (match.max_count is not None
-                    and {p.shifts for p in match.patterns} == WEEKEND_PATTERNS
-                    and all(p.start_weekday == SATURDAY for p in match.patterns)):
+            if is_max_weekends_rule(match) and match.max_count is not None:
                 limit = min(limit, match.max_count)
     return limit
 

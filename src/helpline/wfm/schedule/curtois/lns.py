@@ -24,6 +24,10 @@ CP-SAT worker each, on one shared incumbent: a result computed from an older inc
 is merged -- whole rows of employees nobody changed meanwhile, only the changed days of
 the others -- when the independent evaluator finds no hard violation in the merged
 roster and it is no worse, and dropped otherwise.
+
+``solve_lns`` runs the search in two phases where contracts limit the weekends worked:
+first under the whole-weekends rule (``weekends.whole_weekends``: no weekend worked on
+one day only), then under the instance's own rules from the roster that phase left.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from helpline.wfm.schedule.curtois.cpsat_model import (
 )
 from helpline.wfm.schedule.curtois.evaluate import evaluate
 from helpline.wfm.schedule.curtois.ros_format import Instance
+from helpline.wfm.schedule.curtois.weekends import whole_weekends
 
 Roster = dict[str, tuple[str | None, ...]]
 Row = tuple[str | None, ...]
@@ -426,6 +431,11 @@ RETRY_SHARE = 0.5
 #: limit (600 s runs with 0.3 s kept back ended at 600.53 s and 601.59 s).
 FINISH_SECONDS = 3.0
 FINISH_SHARE = 0.005  # of the time limit, when that is less
+#: Share of the search spent under the whole-weekends rule (``weekends.whole_weekends``)
+#: before the instance's own rules, on horizons of at most ``WHOLE_WEEKENDS_MAX_DAYS``
+#: (the longest it was measured on).
+WHOLE_WEEKENDS_SHARE = 0.7
+WHOLE_WEEKENDS_MAX_DAYS = 84
 
 
 def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2,
@@ -433,15 +443,26 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
               step_log: Callable[[str], None] | None = None) -> SolveResult:
     """A roster from ``greedy_roster`` (``START_SHARE`` of the time, on ``workers``
     threads; again with up to ``RETRY_SHARE`` of it when that finds none), then ``improve``
-    for the rest of ``time_limit_seconds`` with ``workers`` searcher threads. The search
-    proves nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the
-    status ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
+    for the rest of ``time_limit_seconds`` with ``workers`` searcher threads: first, for
+    ``WHOLE_WEEKENDS_SHARE`` of it, under the whole-weekends rule (``weekends``; the start
+    is then built under it too), then under the instance's own rules. The search proves
+    nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the status
+    ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
     if time_limit_seconds <= 0 or workers < 1:
         raise ValueError("time_limit_seconds must be > 0 and workers >= 1")
     started = time.perf_counter()
     start_seconds = min(START_MAX_SECONDS, START_SHARE * time_limit_seconds)
-    roster = greedy_roster(instance, time_limit_seconds=start_seconds, workers=workers,
-                           random_seed=random_seed)
+    restricted = (whole_weekends(instance) if instance.days <= WHOLE_WEEKENDS_MAX_DAYS
+                  else None)
+    roster = None
+    if restricted is not None:
+        roster = greedy_roster(restricted, time_limit_seconds=start_seconds,
+                               workers=workers, random_seed=random_seed)
+        if roster is None:  # e.g. a fixed shift on a Saturday and a fixed Sunday off
+            restricted = None
+    if roster is None:
+        roster = greedy_roster(instance, time_limit_seconds=start_seconds, workers=workers,
+                               random_seed=random_seed)
     if roster is None:
         # 364-day horizons: one employee's first schedule alone can take CP-SAT seconds
         # (Instance24, 150 employees: 45 s for the first 60), so the start gets more time.
@@ -456,14 +477,24 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
                            0.0, {}, 0, 0, lns_steps=0)
     kept_back = min(FINISH_SECONDS, FINISH_SHARE * time_limit_seconds)
     remaining = time_limit_seconds - (time.perf_counter() - started) - kept_back
+    steps = 0
     stats = LnsStats()
+    if restricted is not None and remaining * WHOLE_WEEKENDS_SHARE > 1.0:
+        log = step_log
+        roster, stats = improve(
+            restricted, roster, time_limit_seconds=remaining * WHOLE_WEEKENDS_SHARE,
+            workers=workers, random_seed=random_seed,
+            step_log=None if log is None else (lambda line: log(f"[whole weekends] {line}")))
+        steps = stats.steps
+        remaining = time_limit_seconds - (time.perf_counter() - started) - kept_back
     if remaining > 1.0:
         roster, stats = improve(instance, roster, time_limit_seconds=remaining,
                                 workers=workers, random_seed=random_seed, step_log=step_log)
+        steps += stats.steps
     objective = soft_penalty(instance, roster)
     return SolveResult(
         instance_name=instance.name, status="LNS", objective=objective,
         best_bound=counting_bound(instance).penalty,
         wall_seconds=time.perf_counter() - started, build_seconds=0.0, roster=roster,
         variables=stats.variables, constraints=stats.constraints,
-        solver_objective=objective, lns_steps=stats.steps)
+        solver_objective=objective, lns_steps=steps)
