@@ -25,9 +25,10 @@ is merged -- whole rows of employees nobody changed meanwhile, only the changed 
 the others -- when the independent evaluator finds no hard violation in the merged
 roster and it is no worse, and dropped otherwise.
 
-``solve_lns`` runs the search in two phases where contracts limit the weekends worked:
-first under the whole-weekends rule (``weekends.whole_weekends``: no weekend worked on
-one day only), then under the instance's own rules from the roster that phase left.
+``solve_lns`` runs the search in two phases where contracts limit the weekends worked
+and the horizon is at most ``WHOLE_WEEKENDS_MAX_DAYS``: first under the whole-weekends
+rule (``weekends.whole_weekends``: no weekend worked on one day only), then under the
+instance's own rules from the roster that phase left.
 """
 
 from __future__ import annotations
@@ -445,7 +446,9 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     threads; again with up to ``RETRY_SHARE`` of it when that finds none), then ``improve``
     for the rest of ``time_limit_seconds`` with ``workers`` searcher threads: first, for
     ``WHOLE_WEEKENDS_SHARE`` of it, under the whole-weekends rule (``weekends``; the start
-    is then built under it too), then under the instance's own rules. The search proves
+    is then built under it too; horizons of at most ``WHOLE_WEEKENDS_MAX_DAYS`` only, and
+    without that phase when no start is found under the rule), then under the instance's
+    own rules. The search proves
     nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the status
     ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
     if time_limit_seconds <= 0 or workers < 1:

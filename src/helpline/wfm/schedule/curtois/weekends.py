@@ -38,6 +38,7 @@ def is_max_weekends_rule(match: PatternMatch) -> bool:
 
 
 def limits_weekends(contract: Contract) -> bool:
+    """True when ``contract`` has a max-weekends rule."""
     return any(is_max_weekends_rule(m) for m in contract.matches)
 
 
