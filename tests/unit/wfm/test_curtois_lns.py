@@ -34,7 +34,6 @@ from helpline.wfm.schedule.curtois.methods import choose_method, solve_instance
 from helpline.wfm.schedule.curtois.ros_format import Instance, load_ros
 from helpline.wfm.schedule.curtois.weekends import (
     NO_HALF_WEEKENDS,
-    is_max_weekends_rule,
     whole_weekends,
 )
 
@@ -394,8 +393,29 @@ def test_whole_weekends_leaves_contracts_without_a_weekend_limit(
     assert restricted is not None
     changed = {cid for cid, c in restricted.contracts.items()
                if c != tiny.contracts[cid]}
-    assert changed == {cid for cid, c in tiny.contracts.items()
-                       if any(is_max_weekends_rule(m) for m in c.matches)} != set()
+    assert changed == {"Part"}
+    assert restricted.contracts["Part"].matches == (*tiny.contracts["Part"].matches,
+                                                    NO_HALF_WEEKENDS)
+
+
+def test_solve_lns_skips_the_whole_weekends_phase_past_its_horizon(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    searched_on: list[bool] = []
+    real_improve = lns_module.improve
+
+    def improve_on(instance: Instance, roster: object, **kwargs: object) -> object:
+        searched_on.append(instance is not tiny)
+        return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lns_module, "improve", improve_on)
+    monkeypatch.setattr(lns_module, "WHOLE_WEEKENDS_MAX_DAYS", tiny.days - 1)
+    result = solve_lns(tiny, time_limit_seconds=2, workers=2, random_seed=1)
+    assert searched_on == [False]  # one search, under the instance's own rules
+    assert result.roster is not None and evaluate(tiny, result.roster).feasible
+    monkeypatch.setattr(lns_module, "WHOLE_WEEKENDS_MAX_DAYS", tiny.days)
+    searched_on.clear()
+    solve_lns(tiny, time_limit_seconds=2, workers=2, random_seed=1)
+    assert searched_on == [True, False]
 
 
 def test_solve_lns_searches_under_whole_weekends_first(
