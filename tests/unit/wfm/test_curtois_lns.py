@@ -398,8 +398,9 @@ def test_whole_weekends_leaves_contracts_without_a_weekend_limit(
                                                     NO_HALF_WEEKENDS)
 
 
-def test_solve_lns_skips_the_whole_weekends_phase_past_its_horizon(
-        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+def _record_searches(tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Per ``improve`` call of ``solve_lns``, whether it searched a copy of ``tiny``
+    (the whole-weekends one) rather than ``tiny`` itself."""
     searched_on: list[bool] = []
     real_improve = lns_module.improve
 
@@ -408,6 +409,12 @@ def test_solve_lns_skips_the_whole_weekends_phase_past_its_horizon(
         return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(lns_module, "improve", improve_on)
+    return searched_on
+
+
+def test_solve_lns_skips_the_whole_weekends_phase_past_its_horizon(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    searched_on = _record_searches(tiny, monkeypatch)
     monkeypatch.setattr(lns_module, "WHOLE_WEEKENDS_MAX_DAYS", tiny.days - 1)
     result = solve_lns(tiny, time_limit_seconds=2, workers=2, random_seed=1)
     assert searched_on == [False]  # one search, under the instance's own rules
@@ -444,20 +451,14 @@ def test_solve_lns_uses_the_own_rules_when_no_whole_weekend_start_exists(
         tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
     real_greedy = lns_module.greedy_roster
     started_on: list[bool] = []
-    searched_on: list[bool] = []
 
     def no_whole_weekend_roster(instance: Instance, **kwargs: object) -> object:
         restricted = instance is not tiny
         started_on.append(restricted)
         return None if restricted else real_greedy(instance, **kwargs)  # type: ignore[arg-type]
 
-    def improve_on(instance: Instance, roster: object, **kwargs: object) -> object:
-        searched_on.append(instance is not tiny)
-        return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
-
-    real_improve = lns_module.improve
     monkeypatch.setattr(lns_module, "greedy_roster", no_whole_weekend_roster)
-    monkeypatch.setattr(lns_module, "improve", improve_on)
+    searched_on = _record_searches(tiny, monkeypatch)
     result = solve_lns(tiny, time_limit_seconds=3, workers=2, random_seed=1)
     assert started_on == [True, False] and searched_on == [False]
     assert result.roster is not None and evaluate(tiny, result.roster).feasible
