@@ -304,6 +304,87 @@ def test_weekends_neighbourhood_moves_weekend_work_between_weeks(tmp_path: Path)
     assert evaluate(fortnight, search.roster()).feasible
 
 
+# Five employees over two weeks from Monday 2024-01-01; the second Saturday (day 12) wants
+# two early shifts and has one (Busy). Full has worked its one weekend and its 960 min;
+# Half works the Sunday of that weekend (480 min); Home works nothing; Busy works days 2
+# and 12 (960 min); Night may only work nights (480 min). Who could take the shift:
+# Half (no new weekend) and Home. Who has workload room: Half, Home and Night.
+SHORT_SATURDAY = """<?xml version="1.0" encoding="UTF-8"?>
+<SchedulingPeriod>
+  <StartDate>2024-01-01</StartDate><EndDate>2024-01-14</EndDate>
+  <ShiftTypes>
+    <Shift ID="E"><StartTime>6:0</StartTime><Duration>480</Duration></Shift>
+    <Shift ID="N"><StartTime>22:0</StartTime><Duration>480</Duration></Shift>
+  </ShiftTypes>
+  <Contracts>
+    <Contract ID="Early">
+      <Workload><TimeUnits><Max><Count>960</Count></Max></TimeUnits></Workload>
+      {weekends}
+      <ValidShifts shift="E,"/>
+    </Contract>
+    <Contract ID="Nights">
+      <Workload><TimeUnits><Max><Count>960</Count></Max></TimeUnits></Workload>
+      {weekends}
+      <ValidShifts shift="N,"/>
+    </Contract>
+  </Contracts>
+  <Employees>
+    <Employee ID="Full"><ContractID>Early</ContractID></Employee>
+    <Employee ID="Half"><ContractID>Early</ContractID></Employee>
+    <Employee ID="Home"><ContractID>Early</ContractID></Employee>
+    <Employee ID="Busy"><ContractID>Early</ContractID></Employee>
+    <Employee ID="Night"><ContractID>Nights</ContractID></Employee>
+  </Employees>
+  <CoverRequirements>
+    <DateSpecificCover><Day>12</Day>
+      <Cover><Shift>E</Shift><Min weight="100">2</Min></Cover>
+    </DateSpecificCover>
+  </CoverRequirements>
+</SchedulingPeriod>
+""".format(weekends=weekend_limit(1, "One weekend"))
+
+
+def _short_saturday(tmp_path: Path) -> _Search:
+    path = tmp_path / "ShortSaturday.ros"
+    path.write_text(SHORT_SATURDAY, encoding="utf-8")
+    instance = load_ros(path)
+
+    def worked(shift: str, *days: int) -> tuple[str | None, ...]:
+        return tuple(shift if day in days else None for day in range(14))
+
+    search = _Search(instance, {"Full": worked("E", 5, 6), "Half": worked("E", 13),
+                                "Home": worked("E"), "Busy": worked("E", 2, 12),
+                                "Night": worked("N", 1)})
+    assert search.objective == 100  # one early shift short on day 12
+    return search
+
+
+def test_takers_are_who_could_take_a_short_shift_and_who_has_room(tmp_path: Path) -> None:
+    search = _short_saturday(tmp_path)
+    ids = [e.id for e in search.built.employees]
+    firsts, seconds = set(), set()
+    for seed in range(30):
+        day, chosen = search._takers(2, search.rows, random.Random(seed))
+        first, second = (ids[e] for e in chosen)
+        assert day == 12
+        assert first in {"Half", "Home"}  # off that day, may work E, no second weekend
+        assert second in {"Half", "Home", "Night"} - {first}  # below 960 min
+        firsts.add(first)
+        seconds.add(second)
+    assert firsts == {"Half", "Home"} and "Night" in seconds
+
+
+def test_takers_step_covers_the_short_shift(tmp_path: Path) -> None:
+    search = _short_saturday(tmp_path)
+    takers = next(k for k in search.kinds if k.name == "takers")
+    cells = search.cells(takers, search.rows, random.Random(1))
+    # Friday to Monday of both weeks, for the chosen employees
+    assert {day for _, day in cells} == {0, 4, 5, 6, 7, 11, 12, 13}
+    outcome, _ = search.step(takers, 5.0, 1e18, random.Random(2))
+    assert outcome == "better" and search.objective == 0
+    assert evaluate(search.instance, search.roster()).feasible
+
+
 def test_no_weekends_neighbourhood_without_a_weekend(tmp_path: Path) -> None:
     path = tmp_path / "Midweek.ros"  # Tuesday to Thursday
     path.write_text(WEEK.replace("2024-01-01", "2024-01-02").replace("2024-01-07",
@@ -311,7 +392,7 @@ def test_no_weekends_neighbourhood_without_a_weekend(tmp_path: Path) -> None:
                     encoding="utf-8")
     midweek = load_ros(path)
     search = _Search(midweek, {"A": (None, None, None)})
-    assert "weekends" not in {k.name for k in search.kinds}
+    assert not {"weekends", "takers"} & {k.name for k in search.kinds}
     assert "days" in {k.name for k in search.kinds}
 
 

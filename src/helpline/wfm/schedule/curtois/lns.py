@@ -5,8 +5,10 @@ stays far from the best-known values within ten minutes on two threads. The sear
 keeps one complete roster (the incumbent) and repeatedly frees a part of it -- a few
 employees over the whole horizon, every employee over a window of days (or over two
 windows, so work can move between distant weeks), some employees over a window, every
-employee's shift choice over a window with who works on which day kept ("reassign"), or
-some employees over every weekend (Friday to Monday, so weekend work moves between weeks) --
+employee's shift choice over a window with who works on which day kept ("reassign"),
+some employees over every weekend (Friday to Monday, so weekend work moves between weeks),
+or, around a short cover entry, employees who could take it and employees with workload
+room to take over what the first drop, over every weekend and the short day ("takers") --
 fixes every other cell to the incumbent, and lets CP-SAT re-optimise the free part. When
 the free cells touch a minority of employees, the step's model holds only them, with the
 cover counted against the others' fixed shifts; otherwise it is a copy of the whole model
@@ -57,7 +59,11 @@ from helpline.wfm.schedule.curtois.cpsat_model import (
 )
 from helpline.wfm.schedule.curtois.evaluate import evaluate
 from helpline.wfm.schedule.curtois.ros_format import Instance
-from helpline.wfm.schedule.curtois.weekends import whole_weekends
+from helpline.wfm.schedule.curtois.weekends import (
+    SATURDAY,
+    is_max_weekends_rule,
+    whole_weekends,
+)
 
 Roster = dict[str, tuple[str | None, ...]]
 Row = tuple[str | None, ...]
@@ -146,6 +152,18 @@ class _Search:
         self.weekend_days = [d for d in range(days) if instance.weekday(d) in (4, 5, 6, 0)]
         if self.weekend_days:
             self.kinds.append(_Kind("weekends", size=min(n, 6.0), low=1.0, high=float(n)))
+            self.kinds.append(_Kind("takers", size=min(n, 12.0), low=2.0, high=float(n)))
+        employees = self.built.employees
+        #: Per employee, the tightest maximum workload (minutes) and maximum weekends.
+        self.max_minutes = [min((m for c in instance.contracts_of(e)
+                                 for m in c.max_workload_minutes), default=None)
+                            for e in employees]
+        self.max_weekends = [min((m.max_count for c in instance.contracts_of(e)
+                                  for m in c.matches
+                                  if is_max_weekends_rule(m) and m.max_count is not None),
+                                 default=None)
+                             for e in employees]
+        self.duration = {s.id: s.duration_minutes for s in instance.shift_types}
 
     def pick(self, rng: random.Random) -> _Kind:
         """A neighbourhood kind, drawn by recent success."""
@@ -181,6 +199,10 @@ class _Search:
             width = max(1, min(days, round(kind.size)))
             start = self._window_start(width, target, rng)
             return {(e, d) for e in range(n) for d in range(start, start + width)}
+        if kind.name == "takers":
+            short, chosen = self._takers(round(kind.size), rows, rng)
+            days_free = {*self.weekend_days, *([] if short is None else [short])}
+            return {(e, d) for e in chosen for d in days_free}
         if kind.name == "weekends":  # weekend work moves between weeks
             chosen = self._employees(round(kind.size), target, rng)
             return {(e, d) for e in chosen for d in self.weekend_days}
@@ -211,6 +233,53 @@ class _Search:
         taken = set(chosen)
         rest = [e for e in range(n) if e not in taken]
         return chosen + rng.sample(rest, k - len(chosen))
+
+    def _takers(self, k: int, rows: Sequence[Row],
+                rng: random.Random) -> tuple[int | None, list[int]]:
+        """A short cover entry's day and ``k`` employees around it: half who could
+        take it (off that day, may work its shift, no weekend over their limit), the
+        rest drawn by workload room (minutes below their maximum), who can take over
+        the work the first ones drop. Random employees when no entry is short."""
+        n = len(rows)
+        k = max(2, min(n, k))
+        staffed = Counter((day, entry) for row in rows
+                          for day, entry in enumerate(row) if entry)
+        short = [(c.day, c.shift) for c in self.instance.cover
+                 if c.min_count is not None and staffed[(c.day, c.shift)] < c.min_count]
+        if not short:
+            return None, rng.sample(range(n), k)
+        day, shift = rng.choice(short)
+        takers = [e for e in range(n) if rows[e][day] is None and shift in self.valid[e]
+                  and not self._one_weekend_too_many(e, rows[e], day)]
+        rng.shuffle(takers)
+        chosen = takers[:k // 2]
+        room: dict[int, int] = {}
+        for e in sorted(set(range(n)) - set(chosen)):
+            limit = self.max_minutes[e]
+            if limit is not None:
+                room[e] = limit - sum(self.duration[x] for x in rows[e] if x)
+        room = {e: minutes for e, minutes in room.items() if minutes > 0}
+        while room and len(chosen) < k:
+            e = rng.choices(list(room), list(room.values()))[0]
+            chosen.append(e)
+            del room[e]
+        taken = set(chosen)
+        rest = [e for e in range(n) if e not in taken]
+        return day, chosen + rng.sample(rest, max(0, k - len(chosen)))
+
+    def _one_weekend_too_many(self, e: int, row: Row, day: int) -> bool:
+        """Whether working ``day`` would take employee ``e`` over their weekend limit
+        (a Saturday or Sunday whose weekend is not worked yet)."""
+        limit, weekday = self.max_weekends[e], self.instance.weekday(day)
+        if limit is None or weekday < SATURDAY:
+            return False
+        partner = day + 1 if weekday == SATURDAY else day - 1
+        if not 0 <= partner < len(row) or row[partner] is not None:
+            return False  # a weekend the horizon cuts is not counted, or one worked
+        worked = sum(1 for d in range(len(row) - 1)
+                     if self.instance.weekday(d) == SATURDAY
+                     and (row[d] is not None or row[d + 1] is not None))
+        return worked >= limit
 
     def _window_start(self, width: int, target: tuple[int, str] | None,
                       rng: random.Random) -> int:
