@@ -176,15 +176,17 @@ class _Search:
                                             strict=True)}
 
     # -- neighbourhoods ------------------------------------------------------------------
-    def missed_cover(self, rows: Sequence[Row]) -> list[tuple[int, str]]:
-        """(day, shift) entries whose cover is short or over."""
+    def missed_cover(self, rows: Sequence[Row], *,
+                     short_only: bool = False) -> list[tuple[int, str]]:
+        """(day, shift) entries whose cover is short or over (short only, if asked)."""
         staffed = Counter((day, entry) for row in rows
                           for day, entry in enumerate(row) if entry)
         missed = []
         for c in self.instance.cover:
             count = staffed[(c.day, c.shift)]
             if ((c.min_count is not None and count < c.min_count)
-                    or (c.max_count is not None and count > c.max_count)):
+                    or (not short_only and c.max_count is not None
+                        and count > c.max_count)):
                 missed.append((c.day, c.shift))
         return missed
 
@@ -242,10 +244,7 @@ class _Search:
         the work the first ones drop. Random employees when no entry is short."""
         n = len(rows)
         k = max(2, min(n, k))
-        staffed = Counter((day, entry) for row in rows
-                          for day, entry in enumerate(row) if entry)
-        short = [(c.day, c.shift) for c in self.instance.cover
-                 if c.min_count is not None and staffed[(c.day, c.shift)] < c.min_count]
+        short = self.missed_cover(rows, short_only=True)
         if not short:
             return None, rng.sample(range(n), k)
         day, shift = rng.choice(short)
@@ -253,12 +252,8 @@ class _Search:
                   and not self._one_weekend_too_many(e, rows[e], day)]
         rng.shuffle(takers)
         chosen = takers[:k // 2]
-        room: dict[int, int] = {}
-        for e in sorted(set(range(n)) - set(chosen)):
-            limit = self.max_minutes[e]
-            if limit is not None:
-                room[e] = limit - sum(self.duration[x] for x in rows[e] if x)
-        room = {e: minutes for e, minutes in room.items() if minutes > 0}
+        room = {e: minutes for e in sorted(set(range(n)) - set(chosen))
+                if (minutes := self._room_minutes(e, rows[e])) > 0}
         while room and len(chosen) < k:
             e = rng.choices(list(room), list(room.values()))[0]
             chosen.append(e)
@@ -266,6 +261,11 @@ class _Search:
         taken = set(chosen)
         rest = [e for e in range(n) if e not in taken]
         return day, chosen + rng.sample(rest, max(0, k - len(chosen)))
+
+    def _room_minutes(self, e: int, row: Row) -> int:
+        """Minutes employee ``e`` may still work below their maximum (0 without one)."""
+        limit = self.max_minutes[e]
+        return 0 if limit is None else limit - sum(self.duration[x] for x in row if x)
 
     def _one_weekend_too_many(self, e: int, row: Row, day: int) -> bool:
         """Whether working ``day`` would take employee ``e`` over their weekend limit
