@@ -359,6 +359,15 @@ def _short_saturday(tmp_path: Path) -> _Search:
     return search
 
 
+def test_missed_cover_short_only_leaves_out_over_cover(tiny: Instance) -> None:
+    # Day 0: two earlies (over 1), no late; day 1: neither; day 2: its early.
+    search = _Search(tiny, {"A": ("E", None, "E"), "B": ("E", None, None)})
+    assert sorted(search.missed_cover(search.rows)) == [
+        (0, "E"), (0, "L"), (1, "E"), (1, "L")]
+    assert sorted(search.missed_cover(search.rows, short_only=True)) == [
+        (0, "L"), (1, "E"), (1, "L")]
+
+
 def test_takers_are_who_could_take_a_short_shift_and_who_has_room(tmp_path: Path) -> None:
     search = _short_saturday(tmp_path)
     ids = [e.id for e in search.built.employees]
