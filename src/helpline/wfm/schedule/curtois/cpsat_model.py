@@ -110,9 +110,11 @@ class CurtoisModel:
     derived: list[tuple[cp_model.IntVar, Derivation]]
 
 
-class _Builder:
+class ModelBuilder:
     """Builds the hard rules of ``employees`` (all by default); ``build`` adds the
-    objective of the full problem."""
+    objective of the full problem, with the cover counted against ``others`` (shifts of
+    employees outside the model) when given. Used whole by ``build_model`` and for a
+    few employees by the greedy start and the large-neighbourhood search."""
 
     def __init__(self, instance: Instance, employees: Sequence[Employee] | None = None) -> None:
         self.instance = instance
@@ -396,7 +398,7 @@ def greedy_roster(instance: Instance, *, time_limit_seconds: float, max_passes: 
         covers.setdefault((c.day, c.shift), []).append(c)
     staffed: Counter[tuple[int, str]] = Counter()
     roster: dict[str, tuple[str | None, ...]] = {}
-    builders: dict[str, _Builder] = {}
+    builders: dict[str, ModelBuilder] = {}
     employees = instance.employees
     for pass_number in range(max_passes):
         changed = 0
@@ -409,7 +411,7 @@ def greedy_roster(instance: Instance, *, time_limit_seconds: float, max_passes: 
                 return None
             builder = builders.get(employee.id)
             if builder is None:
-                builder = _Builder(instance, [employee])
+                builder = ModelBuilder(instance, [employee])
                 builder.build_hard()
                 builder.add_requests()
                 builders[employee.id] = builder
@@ -427,7 +429,7 @@ def greedy_roster(instance: Instance, *, time_limit_seconds: float, max_passes: 
                     cap_seconds *= 4
                 if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                     return None
-                old = _read_row(solver, builder.work[0], builder.x[0])
+                old = read_row(solver, builder.work[0], builder.x[0])
                 share_seconds /= 2  # keep time for the feasibility of the others
             else:
                 _add_row(staffed, old, -1)
@@ -437,7 +439,7 @@ def greedy_roster(instance: Instance, *, time_limit_seconds: float, max_passes: 
                 status, solver = _solve_small(builder.model, share_seconds, workers,
                                               random_seed)
                 if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                    row = _read_row(solver, builder.work[0], builder.x[0])
+                    row = read_row(solver, builder.work[0], builder.x[0])
             changed += row != roster.get(employee.id)
             roster[employee.id] = row
             _add_row(staffed, row, +1)
@@ -452,7 +454,7 @@ def _add_row(staffed: Counter[tuple[int, str]], row: Sequence[str | None], sign:
             staffed[(day, shift_id)] += sign
 
 
-def _set_marginal_objective(builder: _Builder, covers: Mapping[tuple[int, str], list[Cover]],
+def _set_marginal_objective(builder: ModelBuilder, covers: Mapping[tuple[int, str], list[Cover]],
                             staffed: Counter[tuple[int, str]],
                             hint: Sequence[str | None]) -> None:
     """One employee's requests plus the cover penalty change it causes; ``hint`` as the
@@ -467,7 +469,7 @@ def _set_marginal_objective(builder: _Builder, covers: Mapping[tuple[int, str], 
                 coefs.append(cost)
     builder.model.minimize(cp_model.LinearExpr.weighted_sum(terms, coefs))
     builder.model.clear_hints()  # type: ignore[no-untyped-call]
-    _add_hint(builder.result(), {builder.employees[0].id: hint})
+    add_hint(builder.result(), {builder.employees[0].id: hint})
 
 
 def _solve_small(model: cp_model.CpModel, time_limit_seconds: float, workers: int,
@@ -487,8 +489,9 @@ def _solve_small(model: cp_model.CpModel, time_limit_seconds: float, workers: in
     return solver.solve(model), solver
 
 
-def _read_row(solver: cp_model.CpSolver, work_row: Sequence[cp_model.IntVar],
-              x_row: Sequence[dict[str, cp_model.IntVar]]) -> tuple[str | None, ...]:
+def read_row(solver: cp_model.CpSolver, work_row: Sequence[cp_model.IntVar],
+             x_row: Sequence[dict[str, cp_model.IntVar]]) -> tuple[str | None, ...]:
+    """One employee's roster row (shift id or ``None`` per day) from a solved model."""
     return tuple(next((s for s, var in shifts.items() if solver.boolean_value(var)), None)
                  if solver.boolean_value(work) else None
                  for work, shifts in zip(work_row, x_row, strict=True))
@@ -496,7 +499,7 @@ def _read_row(solver: cp_model.CpSolver, work_row: Sequence[cp_model.IntVar],
 
 def build_model(instance: Instance) -> CurtoisModel:
     """The CP-SAT model of ``instance`` (no solve)."""
-    return _Builder(instance).build()
+    return ModelBuilder(instance).build()
 
 
 def solve(instance: Instance, *, time_limit_seconds: float = 60.0, workers: int = 8,
@@ -536,7 +539,7 @@ def solve(instance: Instance, *, time_limit_seconds: float = 60.0, workers: int 
     build_started = time.perf_counter()
     built = build_model(instance)
     if hint is not None:
-        _add_hint(built, hint)
+        add_hint(built, hint)
     build_seconds = time.perf_counter() - build_started
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(1.0, deadline - time.perf_counter())
@@ -557,7 +560,7 @@ def solve(instance: Instance, *, time_limit_seconds: float = 60.0, workers: int 
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for employee, work_row, x_row in zip(instance.employees, built.work, built.x,
                                              strict=True):
-            roster[employee.id] = _read_row(solver, work_row, x_row)
+            roster[employee.id] = read_row(solver, work_row, x_row)
         objective = soft_penalty(instance, roster)
         solver_objective = round(solver.objective_value)
     elif greedy is not None:  # CP-SAT found nothing in time: the warm start stands
@@ -625,7 +628,7 @@ def _pattern_hit(e: int, start: int, shifts: tuple[str, ...], hint: _HintContext
                    for i, spec in enumerate(shifts)))
 
 
-def _add_hint(built: CurtoisModel, hint: Mapping[str, Sequence[str | None]]) -> None:
+def add_hint(built: CurtoisModel, hint: Mapping[str, Sequence[str | None]]) -> None:
     """Hint every variable: the roster's, and the auxiliary ones derived from it (a
     complete feasible hint is CP-SAT's first solution)."""
     rows: list[list[str | None]] = []

@@ -49,12 +49,12 @@ from ortools.sat.python import cp_model
 from helpline.wfm.schedule.curtois.bounds import counting_bound
 from helpline.wfm.schedule.curtois.cpsat_model import (
     CurtoisModel,
+    ModelBuilder,
     SolveResult,
-    _add_hint,
-    _Builder,
-    _read_row,
+    add_hint,
     build_model,
     greedy_roster,
+    read_row,
     soft_penalty,
 )
 from helpline.wfm.schedule.curtois.evaluate import evaluate
@@ -390,7 +390,7 @@ class _Search:
         others: Counter[tuple[int, str]] = Counter(
             (day, entry) for e, row in enumerate(rows) if e not in subset
             for day, entry in enumerate(row) if entry)
-        sub = _Builder(self.instance, [self.built.employees[e] for e in touched]).build(others)
+        sub = ModelBuilder(self.instance, [self.built.employees[e] for e in touched]).build(others)
         position = {e: i for i, e in enumerate(touched)}
         local = {(position[e], day) for e, day in free}
         model = self._fixed_model(sub, [rows[e] for e in touched], local,
@@ -414,7 +414,7 @@ class _Search:
                 _fix(proto, work.index, int(entry is not None))
                 for shift_id, var in shifts.items():
                     _fix(proto, var.index, int(shift_id == entry))
-        _add_hint(replace(built, model=model),
+        add_hint(replace(built, model=model),
                   {employee.id: row for employee, row in zip(built.employees, rows,
                                                              strict=True)})
         return model
@@ -426,7 +426,7 @@ class _Search:
         ``solver``."""
         new_rows = list(rows)
         for e, work_row, x_row in zip(employees, built.work, built.x, strict=True):
-            new_rows[e] = _read_row(solver, work_row, x_row)
+            new_rows[e] = read_row(solver, work_row, x_row)
         return new_rows
 
 
