@@ -33,10 +33,10 @@ from helpline.domain.errors import ValidationFailed
 from helpline.wfm.forecast import ForecastResult, forecast
 from helpline.wfm.forecast_data import ForecastDataError, IntervalSeries, read_counts_text
 from helpline.wfm.schedule.checker import Violation, check_schedule
-from helpline.wfm.schedule.coverage import coverage
 from helpline.wfm.schedule.json_format import contract_from_dict, operator_from_dict
 from helpline.wfm.schedule.model import Contract, Operator, Problem, Schedule, check_problem
 from helpline.wfm.schedule.solver import default_workers, solve
+from helpline.wfm.schedule.summary import schedule_summary as summarise
 from helpline.wfm.staffing import Channel, Requirement, Target, requirements
 
 #: Two weeks to train the models on, and one more day to score them (the backtest).
@@ -288,21 +288,9 @@ def solve_checked(problem: Problem, *, time_limit_seconds: float, pick: bool = F
 
 
 def schedule_summary(solved: Solved) -> dict[str, Any]:
-    s = solved.schedule
-    p = s.problem
-    cov = coverage(s.shifts, {o.id: o.skills for o in p.operators}, p.requirement,
-                   p.interval_minutes).summary()
-    st = s.stats
-    return {"operators": len(p.operators),
-            "scheduled_operators": len({x.operator_id for x in s.shifts}),
-            "shifts": len(s.shifts), "intervals": cov["intervals"],
-            "covered_share": round(cov["covered_share"], 4),
-            "deficit_agent_intervals": cov["deficit_agent_intervals"],
-            "over_agent_intervals": cov["over_agent_intervals"],
-            "needed_agent_intervals": cov["needed_agent_intervals"],
-            "violations": len(solved.violations), "status": st.status,
-            "objective": st.objective, "bound": round(st.bound, 1),
-            "gap": round(st.gap, 4), "seconds": round(st.wall_seconds, 2),
+    """The schedule's summary (``schedule.summary``) and whether the evening before the
+    horizon was dropped."""
+    return {**summarise(solved.schedule, len(solved.violations)),
             "evening_before_dropped": solved.evening_before_dropped}
 
 

@@ -41,6 +41,7 @@ from helpline.wfm.schedule.model import (
     Weights,
 )
 from helpline.wfm.schedule.solver import solve
+from helpline.wfm.schedule.summary import schedule_summary
 
 MONDAY = date(2026, 12, 7)
 NO_BREAKS = BreakPolicy()
@@ -90,6 +91,23 @@ def test_flat_demand_on_2_2_is_covered_exactly() -> None:
         assert set(per_minute[day * 1440 + 480: day * 1440 + 1200]) == {3}
         assert per_minute[day * 1440: day * 1440 + 480].sum() == 0
 
+
+def test_summary_counts_the_schedule_and_its_coverage() -> None:
+    # The flat 2/2 case above: by hand, 8 days x 96 intervals, 3 agents x 48 intervals
+    # (08:00-20:00) a day needed, 24 shifts of 6 operators, nothing short or idle.
+    problem = Problem(MONDAY, 8, 15, {"calls": flat_need(8, 3)}, {DAY22.name: DAY22},
+                      tuple(ops(6, "2/2 day")))
+    schedule = solve(problem, time_limit_seconds=5, workers=2)
+    summary = schedule_summary(schedule, violations=2)
+    assert summary["days"] == 8 and summary["operators"] == 6
+    assert summary["scheduled_operators"] == 6 and summary["shifts"] == 24
+    assert summary["intervals"] == 8 * 96
+    assert summary["needed_agent_intervals"] == 8 * 3 * 48
+    assert summary["covered_share"] == 1.0 and summary["deficit_agent_intervals"] == 0
+    assert summary["over_agent_intervals"] == 0 and summary["over_share"] == 0.0
+    assert summary["violations"] == 2  # as the caller's checker counted them
+    assert summary["status"] == schedule.stats.status and summary["seconds"] > 0
+    json.dumps(summary)  # JSON-ready
 
 def test_breaks_are_placed_by_the_rules_and_staggered() -> None:
     contract = Contract("2/2 day", 2, 2, 720, 8 * 60, 8 * 60, 15, BREAKS_12H)

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -23,6 +23,7 @@ from helpline.wfm.schedule.json_format import (
 )
 from helpline.wfm.schedule.model import Problem, Schedule, Weights, check_problem
 from helpline.wfm.schedule.solver import default_workers, solve
+from helpline.wfm.schedule.summary import schedule_summary
 
 
 def read_requirements(path: Path, column: str) -> tuple[date, int, dict[str, list[int]]]:
@@ -96,19 +97,6 @@ def write_shifts_csv(schedule: Schedule, path: Path) -> None:
                         breaks])
 
 
-def summarise(schedule: Schedule) -> dict[str, Any]:
-    p = schedule.problem
-    cov = coverage(schedule.shifts, {o.id: o.skills for o in p.operators}, p.requirement,
-                   p.interval_minutes)
-    st = schedule.stats
-    return {"days": p.days, "operators": len(p.operators),
-            "scheduled_operators": len({s.operator_id for s in schedule.shifts}),
-            "shifts": len(schedule.shifts), **cov.summary(),
-            "violations": len(check_schedule(schedule)), "status": st.status,
-            "objective": st.objective, "bound": round(st.bound, 1),
-            "gap": round(st.gap, 4), "seconds": round(st.wall_seconds, 2)}
-
-
 def schedule_command(
     requirements: Annotated[Path, typer.Option(help="CSV from `helpline wfm staff`")],
     operators: Annotated[Path, typer.Option(help="JSON: operators (and contracts)")],
@@ -149,7 +137,7 @@ def schedule_command(
         out.write_text(json.dumps(schedule_to_dict(schedule)), encoding="utf-8")
     if shifts_csv:
         write_shifts_csv(schedule, shifts_csv)
-    summary = summarise(schedule)
+    summary = schedule_summary(schedule, len(check_schedule(schedule)))
     if chart:
         cov = coverage(schedule.shifts, {o.id: o.skills for o in problem.operators},
                        problem.requirement, problem.interval_minutes)
