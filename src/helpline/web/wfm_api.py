@@ -162,7 +162,7 @@ def coverage_chart(schedule_id: int, account: Manager, request: Request,
     t = strings(ui_language(request, account))
     data = wfm_schedules.coverage_series(ctx_of(request), schedule_id, skill or None)
     svg = coverage_svg(datetime.fromisoformat(data["start"]), data["interval_minutes"],
-                       data["need"], data["scheduled"],
+                       data["need"], data["scheduled"], served=data["served"],
                        title=t["wfm_coverage_chart"] + (f": {skill}" if skill else ""),
                        legend=t["wfm_coverage_legend"])
     return Response(svg, media_type=SVG, headers={"Cache-Control": "no-store"})

@@ -75,9 +75,12 @@ def forecast_svg(points: Sequence[tuple[datetime, float, float, float]], *, titl
 
 
 def coverage_svg(start: datetime, interval_minutes: int, need: Sequence[int],
-                 scheduled: Sequence[int], *, title: str, legend: str) -> str:
+                 scheduled: Sequence[int], *, title: str, legend: str,
+                 served: Sequence[int] | None = None) -> str:
     """Requirement (dark step line) against scheduled agents (blue area); the shortfall
-    is shaded red."""
+    is shaded red: from the requirement down to ``served`` (the agents who count
+    towards it per skill, when given: with several skills an interval can have enough
+    agents in all and still be short of one skill) or else to ``scheduled``."""
     n = len(need)
     if n == 0:
         return empty_svg(title)
@@ -96,10 +99,11 @@ def coverage_svg(start: datetime, interval_minutes: int, need: Sequence[int],
         return pts
 
     area = [(x(0), y(0)), *steps(scheduled), (x(n), y(0))]
+    counted = scheduled if served is None else served
     short = "".join(
         f'<rect x="{x(i):.1f}" y="{y(need[i]):.1f}" width="{x(i + 1) - x(i):.2f}" '
-        f'height="{y(scheduled[i]) - y(need[i]):.1f}" fill="#d0021b" fill-opacity="0.35"/>'
-        for i in range(n) if scheduled[i] < need[i])
+        f'height="{y(counted[i]) - y(need[i]):.1f}" fill="#d0021b" fill-opacity="0.35"/>'
+        for i in range(n) if counted[i] < need[i])
     body = (f'<path d="{_path(area)} Z" fill="#9ec5ff" fill-opacity="0.6" stroke="none"/>'
             f'{short}<path d="{_path(steps(need))}" fill="none" stroke="#1d2330" '
             f'stroke-width="1.2"/>')
