@@ -115,14 +115,20 @@ def enqueue(ctx: ServiceContext, count: int) -> None:
         uow.commit()
 
 
-#: Run VACUUM (ANALYZE) at the untimed bulk closes (``--no-maintenance`` turns it off),
-#: at most once per AUTOVACUUM_NAPTIME_S like autovacuum's default naptime.
-MAINTENANCE = True
 AUTOVACUUM_NAPTIME_S = 60.0
-_last_maintenance = [float("-inf")]
 
 
-def free_agents(engine: Any, *, force: bool = False) -> int:
+@dataclass
+class Maintenance:
+    """VACUUM (ANALYZE) at the untimed bulk closes of one database (``--no-maintenance``
+    turns it off), at most once per AUTOVACUUM_NAPTIME_S like autovacuum's default
+    naptime; ``last`` is when it last ran (``time.monotonic``)."""
+
+    enabled: bool = True
+    last: float = float("-inf")
+
+
+def free_agents(engine: Any, upkeep: Maintenance, *, force: bool = False) -> int:
     """Close every offered contact in one statement: all chat slots are free again.
     Then, on PostgreSQL, the maintenance that autovacuum does on a production server
     (this machine's PostgreSQL runs with ``autovacuum = off``): without it the tables
@@ -135,15 +141,16 @@ def free_agents(engine: Any, *, force: bool = False) -> int:
             update(ContactRow).where(ContactRow.state == ContactState.OFFERED.value)
             .values(state=ContactState.CLOSED.value, ended_at=now, offer_expires_at=None))
         closed = int(result.rowcount or 0)
-    due = force or time.monotonic() - _last_maintenance[0] >= AUTOVACUUM_NAPTIME_S
-    if MAINTENANCE and due and engine.dialect.name == "postgresql":
+    due = force or time.monotonic() - upkeep.last >= AUTOVACUUM_NAPTIME_S
+    if upkeep.enabled and due and engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) contacts, agents, events")
-        _last_maintenance[0] = time.monotonic()
+        upkeep.last = time.monotonic()
     return closed
 
 
-def add_history(ctx: ServiceContext, engine: Any, agents: int, per_agent: int) -> None:
+def add_history(ctx: ServiceContext, engine: Any, upkeep: Maintenance, agents: int,
+                per_agent: int) -> None:
     """Closed contacts for every agent before anything is timed: a contact centre's
     database has history, and the load counts must not depend on its size."""
     slots = agents * CHAT_SLOTS
@@ -151,8 +158,8 @@ def add_history(ctx: ServiceContext, engine: Any, agents: int, per_agent: int) -
         enqueue(ctx, slots)
         while routing.dispatch(ctx):
             pass
-        free_agents(engine)
-    free_agents(engine, force=True)  # statistics of a database with history
+        free_agents(engine, upkeep)
+    free_agents(engine, upkeep, force=True)  # statistics of a database with history
 
 
 def count_queued(engine: Any) -> int:
@@ -274,8 +281,8 @@ def raw_single(raw: RawRouter) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def run_single(engine: Any, ctx: ServiceContext, raw: RawRouter, size: Size,
-               profile: cProfile.Profile | None) -> dict[str, Samples]:
+def run_single(engine: Any, upkeep: Maintenance, ctx: ServiceContext, raw: RawRouter,
+               size: Size, profile: cProfile.Profile | None) -> dict[str, Samples]:
     """Alternate helpline and raw decisions, one queued contact at a time."""
     slots = size.agents * CHAT_SLOTS
     out = {"helpline": Samples(), "raw": Samples()}
@@ -296,13 +303,14 @@ def run_single(engine: Any, ctx: ServiceContext, raw: RawRouter, size: Size,
                 out[name].record(elapsed, 1, cpu)
             since_free += 1
         if since_free >= slots // 2:
-            free_agents(engine)
+            free_agents(engine, upkeep)
             since_free = 0
-    free_agents(engine)
+    free_agents(engine, upkeep)
     return out
 
 
-def run_batch(engine: Any, ctx: ServiceContext, raw: RawRouter, size: Size) -> dict[str, Samples]:
+def run_batch(engine: Any, upkeep: Maintenance, ctx: ServiceContext, raw: RawRouter,
+              size: Size) -> dict[str, Samples]:
     """Rounds of ``slots`` queued contacts, served by repeated calls until none is left."""
     slots = size.agents * CHAT_SLOTS
     out = {"helpline": Samples(), "raw": Samples()}
@@ -328,11 +336,11 @@ def run_batch(engine: Any, ctx: ServiceContext, raw: RawRouter, size: Size) -> d
                 raise RuntimeError(f"{name}: {made_total} offers for {slots} queued contacts")
             if round_no:
                 out[name].record(spent, made_total, cpu)
-            free_agents(engine)
+            free_agents(engine, upkeep)
     return out
 
 
-def run_saturated(engine: Any, ctx: ServiceContext, raw: RawRouter,
+def run_saturated(engine: Any, upkeep: Maintenance, ctx: ServiceContext, raw: RawRouter,
                   size: Size) -> dict[str, Samples]:
     """Every chat slot taken and a backlog waiting: the pass that the ticker (every
     second) and every start_chat/decline/close run while the center is busy."""
@@ -355,28 +363,30 @@ def run_saturated(engine: Any, ctx: ServiceContext, raw: RawRouter,
                 raise RuntimeError(f"{name}: saturated pass routed something")
             if i >= 5:
                 out[name].record(elapsed, 0, cpu)
-    free_agents(engine)
+    free_agents(engine, upkeep)
     with engine.begin() as conn:  # leave no backlog behind
         conn.execute(update(ContactRow).where(ContactRow.state == ContactState.QUEUED.value)
                      .values(state=ContactState.ABANDONED.value))
     return out
 
 
-def bench_db(kind: str, size: Size, want_profile: bool) -> dict[str, Any]:
+def bench_db(kind: str, size: Size, want_profile: bool,
+             maintenance: bool = True) -> dict[str, Any]:
+    upkeep = Maintenance(enabled=maintenance)
     with fresh_database(kind) as url:
         engine, ctx = context_for(url, auto_dispatch=False)
         try:
             started = time.perf_counter()
             add_mobile_queue(ctx)
             add_agents(ctx, size.agents)
-            add_history(ctx, engine, size.agents, HISTORY_PER_AGENT)
+            add_history(ctx, engine, upkeep, size.agents, HISTORY_PER_AGENT)
             setup_s = time.perf_counter() - started
             raw = RawRouter(engine)
             profile = cProfile.Profile() if want_profile else None
             try:
-                single = run_single(engine, ctx, raw, size, profile)
-                batch = run_batch(engine, ctx, raw, size)
-                saturated = run_saturated(engine, ctx, raw, size)
+                single = run_single(engine, upkeep, ctx, raw, size, profile)
+                batch = run_batch(engine, upkeep, ctx, raw, size)
+                saturated = run_saturated(engine, upkeep, ctx, raw, size)
             finally:
                 raw.close()
             leftover = count_queued(engine)
@@ -480,8 +490,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-maintenance", action="store_true",
                         help="no VACUUM (ANALYZE) at the untimed bulk closes (PostgreSQL)")
     args = parser.parse_args(argv)
-    global MAINTENANCE
-    MAINTENANCE = not args.no_maintenance
     size = QUICK if args.quick else FULL
     if args.agents:
         size = dataclasses.replace(size, agents=args.agents)
@@ -500,7 +508,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         if not args.json:
             print(f"running on {kind} ...", file=sys.stderr)
-        results[kind] = bench_db(kind, size, args.profile)
+        results[kind] = bench_db(kind, size, args.profile,
+                                 maintenance=not args.no_maintenance)
     report = {
         "benchmark": "routing", "date": RUN_DATE, "quick": args.quick,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -510,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
                    "batch_rounds": size.rounds, "backlog": size.backlog,
                    "saturated_passes": size.saturated,
                    "history_per_agent": HISTORY_PER_AGENT,
-                   "maintenance": MAINTENANCE,
+                   "maintenance": not args.no_maintenance,
                    "dispatch_batch": routing.DISPATCH_BATCH},
         "results": results,
         "targets": {},
