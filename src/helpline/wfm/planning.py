@@ -288,7 +288,7 @@ def solve_checked(problem: Problem, *, time_limit_seconds: float, pick: bool = F
 
 
 def schedule_summary(solved: Solved) -> dict[str, Any]:
-    """The schedule's summary (``schedule.summary``) and whether the evening before the
+    """The schedule's summary (``wfm.schedule.summary``) and whether the evening before the
     horizon was dropped."""
     return {**summarise(solved.schedule, len(solved.violations)),
             "evening_before_dropped": solved.evening_before_dropped}
