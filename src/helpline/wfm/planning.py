@@ -36,7 +36,7 @@ from helpline.wfm.schedule.checker import Violation, check_schedule
 from helpline.wfm.schedule.json_format import contract_from_dict, operator_from_dict
 from helpline.wfm.schedule.model import Contract, Operator, Problem, Schedule, check_problem
 from helpline.wfm.schedule.solver import default_workers, solve
-from helpline.wfm.schedule.summary import schedule_summary as summarise
+from helpline.wfm.schedule.summary import schedule_summary as summarise_schedule
 from helpline.wfm.staffing import Channel, Requirement, Target, requirements
 
 #: Two weeks to train the models on, and one more day to score them (the backtest).
@@ -288,9 +288,9 @@ def solve_checked(problem: Problem, *, time_limit_seconds: float, pick: bool = F
 
 
 def schedule_summary(solved: Solved) -> dict[str, Any]:
-    """The schedule's summary (``wfm.schedule.summary``) and whether the evening before the
-    horizon was dropped."""
-    return {**summarise(solved.schedule, len(solved.violations)),
+    """The schedule's summary (``wfm.schedule.summary``) and whether the evening
+    before the horizon was dropped."""
+    return {**summarise_schedule(solved.schedule, len(solved.violations)),
             "evening_before_dropped": solved.evening_before_dropped}
 
 

@@ -109,6 +109,7 @@ def test_summary_counts_the_schedule_and_its_coverage() -> None:
     assert summary["status"] == schedule.stats.status and summary["seconds"] > 0
     json.dumps(summary)  # JSON-ready
 
+
 def test_breaks_are_placed_by_the_rules_and_staggered() -> None:
     contract = Contract("2/2 day", 2, 2, 720, 8 * 60, 8 * 60, 15, BREAKS_12H)
     problem = Problem(MONDAY, 4, 15, {"calls": flat_need(4, 9)}, {contract.name: contract},

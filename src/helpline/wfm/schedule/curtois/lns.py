@@ -415,8 +415,8 @@ class _Search:
                 for shift_id, var in shifts.items():
                     _fix(proto, var.index, int(shift_id == entry))
         add_hint(replace(built, model=model),
-                  {employee.id: row for employee, row in zip(built.employees, rows,
-                                                             strict=True)})
+                 {employee.id: row for employee, row in zip(built.employees, rows,
+                                                            strict=True)})
         return model
 
     @staticmethod
