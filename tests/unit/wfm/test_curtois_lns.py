@@ -23,6 +23,7 @@ from tests.unit.wfm.test_curtois import (
     needs_data,
     weekend_limit,
 )
+from tests.unit.wfm.test_curtois_bounds import COUNTED
 from typer.testing import CliRunner
 
 from helpline.wfm.schedule.curtois import lns as lns_module
@@ -392,6 +393,18 @@ def test_takers_step_covers_the_short_shift(tmp_path: Path) -> None:
     outcome, _ = search.step(takers, 5.0, 1e18, random.Random(2))
     assert outcome == "better" and search.objective == 0
     assert evaluate(search.instance, search.roster()).feasible
+
+
+def test_takers_of_a_one_employee_roster(tmp_path: Path) -> None:
+    # the kind asks for at least two employees; with one it must take that one (it
+    # raised ValueError in the searcher thread, which then stopped)
+    path = tmp_path / "Counted.ros"
+    path.write_text(COUNTED, encoding="utf-8")
+    search = _Search(load_ros(path), {"A": (None, "E", "E") + (None,) * 11})
+    takers = next(k for k in search.kinds if k.name == "takers")
+    for seed in range(20):
+        cells = search.cells(takers, search.rows, random.Random(seed))
+        assert {e for e, _ in cells} == {0}
 
 
 def test_no_weekends_neighbourhood_without_a_weekend(tmp_path: Path) -> None:

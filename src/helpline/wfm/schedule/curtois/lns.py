@@ -243,7 +243,7 @@ class _Search:
         rest drawn by workload room (minutes below their maximum), who can take over
         the work the first ones drop. Random employees when no entry is short."""
         n = len(rows)
-        k = max(2, min(n, k))
+        k = min(n, max(2, k))  # one employee: one
         short = self.missed_cover(rows, short_only=True)
         if not short:
             return None, rng.sample(range(n), k)
