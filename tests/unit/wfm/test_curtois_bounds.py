@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.unit.wfm.test_curtois import INSTANCES, needs_data, weekend_limit
 
-from helpline.wfm.schedule.curtois.bounds import counting_bound
+from helpline.wfm.schedule.curtois.bounds import counting_bound, short_shift_types
 from helpline.wfm.schedule.curtois.cpsat_model import solve
 from helpline.wfm.schedule.curtois.lns import solve_lns
 from helpline.wfm.schedule.curtois.ros_format import best_known_penalty, load_ros
@@ -51,6 +51,7 @@ def test_each_count_by_hand_and_below_the_proven_optimum(tmp_path: Path) -> None
     bound = counting_bound(instance)
     # E: 14 wanted, 13 days without the fixed day off; N: 3 wanted, at most 1
     assert bound.per_shift_type == (14 - 13) + (3 - 1)
+    assert short_shift_types(instance) == {"E": 14 - 13, "N": 3 - 1}
     # two full weekends: 4 early shifts wanted, 2 days of the one weekend allowed
     assert bound.weekends == 4 - 2
     # day 0: 1 wanted, nobody; days 1-3: 2 wanted, 1 employee
@@ -81,3 +82,4 @@ def test_never_above_the_best_known_value(number: int) -> None:
     assert best is not None and bound.penalty <= best
     if number == 15:  # night shifts: 104 + 94 wanted, MaxTot allows 84 + 78
         assert bound.per_shift_type == (104 - 84) + (94 - 78)
+        assert short_shift_types(instance) == {"n1": 104 - 84, "n2": 94 - 78}

@@ -64,6 +64,13 @@ def _fixed_off(instance: Instance) -> set[tuple[str, int]]:
 
 
 def _per_shift_type(instance: Instance) -> int:
+    return sum(short_shift_types(instance).values())
+
+
+def short_shift_types(instance: Instance) -> dict[str, int]:
+    """Shift types the employees allowed to work them cannot fully supply under their
+    ``MaxTot`` limits and fixed days off, with the shifts of each that must be missing
+    (Instance15: ``n1`` 20, ``n2`` 16)."""
     wanted: dict[str, int] = defaultdict(int)
     for c in instance.cover:
         wanted[c.shift] += c.min_count or 0
@@ -77,7 +84,8 @@ def _per_shift_type(instance: Instance) -> int:
                 limits[rule.shift] = min(limits.get(rule.shift, rule.count), rule.count)
         for shift in instance.valid_shifts(employee):
             supply[shift] += min(free_days, limits.get(shift, free_days))
-    return sum(max(0, count - supply[shift]) for shift, count in wanted.items())
+    return {shift: count - supply[shift] for shift, count in wanted.items()
+            if count > supply[shift]}
 
 
 def _max_weekends(instance: Instance, employee: Employee, full_weekends: int) -> int:

@@ -29,8 +29,10 @@ roster and it is no worse, and dropped otherwise.
 
 ``solve_lns`` runs the search in two phases where contracts limit the weekends worked
 and the horizon is at most ``WHOLE_WEEKENDS_MAX_DAYS``: first under the whole-weekends
-rule (``weekends.whole_weekends``: no weekend worked on one day only), then under the
-instance's own rules from the roster that phase left.
+rule (``weekends.whole_weekends``: no weekend worked on one day only) -- with, where
+``MaxTot`` limits leave some shift types short whatever the roster, the other types'
+missing shifts weighing more (``steering.favour_short_types``) -- then under the
+instance's own rules and weights from the roster that phase left.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from helpline.wfm.schedule.curtois.cpsat_model import (
 )
 from helpline.wfm.schedule.curtois.evaluate import evaluate
 from helpline.wfm.schedule.curtois.ros_format import Instance
+from helpline.wfm.schedule.curtois.steering import favour_short_types
 from helpline.wfm.schedule.curtois.weekends import (
     SATURDAY,
     is_max_weekends_rule,
@@ -517,7 +520,9 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     ``WHOLE_WEEKENDS_SHARE`` of it, under the whole-weekends rule (``weekends``; the start
     is then built under it too; horizons of at most ``WHOLE_WEEKENDS_MAX_DAYS`` only, and
     without that phase when no start is found under the rule), then under the instance's
-    own rules. The search proves
+    own rules. The first phase also weighs missing shifts of the types ``MaxTot`` does
+    not leave short higher (``steering``), so the forced gaps fall where the staff
+    is short anyway. The search proves
     nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the status
     ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
     if time_limit_seconds <= 0 or workers < 1:
@@ -526,6 +531,8 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     start_seconds = min(START_MAX_SECONDS, START_SHARE * time_limit_seconds)
     restricted = (whole_weekends(instance) if instance.days <= WHOLE_WEEKENDS_MAX_DAYS
                   else None)
+    if restricted is not None:
+        restricted = favour_short_types(restricted) or restricted
     roster = None
     if restricted is not None:
         roster = greedy_roster(restricted, time_limit_seconds=start_seconds,

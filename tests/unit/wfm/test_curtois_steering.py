@@ -1,0 +1,78 @@
+"""The first search phase's cover weights: where ``MaxTot`` leaves a shift type short
+whatever the roster, a missing shift of another type weighs more, so the search puts
+its gaps on the short type; the real weights come back for the second phase."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from tests.unit.wfm.test_curtois_bounds import COUNTED
+
+from helpline.wfm.schedule.curtois import lns as lns_module
+from helpline.wfm.schedule.curtois.evaluate import evaluate
+from helpline.wfm.schedule.curtois.lns import solve_lns
+from helpline.wfm.schedule.curtois.ros_format import Instance, load_ros
+from helpline.wfm.schedule.curtois.steering import FACTOR, favour_short_types
+
+
+@pytest.fixture()
+def night_short(tmp_path: Path) -> Instance:
+    """COUNTED without day 0's early shift: 13 early shifts wanted on the 13 days the
+    employee may work (not short), 3 nights wanted and one allowed (short by 2)."""
+    path = tmp_path / "Counted.ros"
+    path.write_text(COUNTED, encoding="utf-8")
+    instance = load_ros(path)
+    return replace(instance, cover=tuple(c for c in instance.cover
+                                         if (c.day, c.shift) != (0, "E")))
+
+
+def test_other_types_weigh_more_and_the_short_one_keeps_its_weight(
+        night_short: Instance) -> None:
+    steered = favour_short_types(night_short)
+    assert steered is not None
+    weights = {(c.day, c.shift): c.min_weight for c in steered.cover}
+    assert weights[(1, "E")] == 100 * FACTOR and weights[(13, "E")] == 100 * FACTOR
+    assert weights[(1, "N")] == 50 and weights[(3, "N")] == 50
+    assert steered.contracts == night_short.contracts  # rules untouched
+    # early shifts on days 1-2: 11 early (100 each, 200 in the copy) and 3 nights (50
+    # each in both) missing
+    roster = {"A": (None, "E", "E") + (None,) * 11}
+    real, phase = evaluate(night_short, roster), evaluate(steered, roster)
+    assert real.feasible and phase.feasible
+    assert real.under_cover_penalty == 11 * 100 + 3 * 50
+    assert phase.under_cover_penalty == 11 * 100 * FACTOR + 3 * 50
+
+
+def test_nothing_to_favour_when_no_type_is_short_or_all_are(
+        night_short: Instance) -> None:
+    enough = replace(night_short, cover=tuple(c for c in night_short.cover
+                                              if c.shift == "E"))
+    assert favour_short_types(enough) is None
+    # a hard minimum stays hard
+    hard = replace(night_short, cover=tuple(
+        replace(c, min_weight=None) if c.shift == "E" and c.day == 1 else c
+        for c in night_short.cover))
+    steered = favour_short_types(hard)
+    assert steered is not None
+    assert {c.min_weight for c in steered.cover if (c.day, c.shift) == (1, "E")} == {None}
+
+
+def test_solve_lns_steers_the_first_phase_only(
+        night_short: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[tuple[int, str], int | None]] = []
+    real_improve = lns_module.improve
+
+    def recorded(instance: Instance, roster: object, **kwargs: object) -> object:
+        seen.append({(c.day, c.shift): c.min_weight for c in instance.cover})
+        return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lns_module, "improve", recorded)
+    result = solve_lns(night_short, time_limit_seconds=4, workers=2, random_seed=1)
+    assert len(seen) == 2
+    first, second = seen
+    assert first[(2, "E")] == 100 * FACTOR and first[(2, "N")] == 50
+    assert second == {(c.day, c.shift): c.min_weight for c in night_short.cover}
+    assert result.roster is not None
+    assert result.objective == evaluate(night_short, result.roster).penalty
