@@ -4,6 +4,8 @@ its gaps on the short type; the real weights come back for the second phase."""
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,9 +14,16 @@ from tests.unit.wfm.test_curtois_bounds import COUNTED
 
 from helpline.wfm.schedule.curtois import lns as lns_module
 from helpline.wfm.schedule.curtois.evaluate import evaluate
-from helpline.wfm.schedule.curtois.lns import solve_lns
+from helpline.wfm.schedule.curtois.lns import _Search, solve_lns
 from helpline.wfm.schedule.curtois.ros_format import Instance, load_ros
 from helpline.wfm.schedule.curtois.steering import FACTOR, favour_short_types
+
+Weights = dict[tuple[int, str], int | None]
+
+
+def weights(instance: Instance) -> Weights:
+    """Under-cover weight per (day, shift)."""
+    return {(c.day, c.shift): c.min_weight for c in instance.cover}
 
 
 @pytest.fixture()
@@ -59,20 +68,58 @@ def test_nothing_to_favour_when_no_type_is_short_or_all_are(
     assert {c.min_weight for c in steered.cover if (c.day, c.shift) == (1, "E")} == {None}
 
 
-def test_solve_lns_steers_the_first_phase_only(
+def test_solve_lns_steers_the_first_phase_and_the_second_phases_steps(
         night_short: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[dict[tuple[int, str], int | None]] = []
+    seen: list[tuple[Weights, Weights]] = []
     real_improve = lns_module.improve
 
     def recorded(instance: Instance, roster: object, **kwargs: object) -> object:
-        seen.append({(c.day, c.shift): c.min_weight for c in instance.cover})
+        steps_on = kwargs.get("steps_on") or instance
+        seen.append((weights(instance), weights(steps_on)))  # type: ignore[arg-type]
         return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(lns_module, "improve", recorded)
     result = solve_lns(night_short, time_limit_seconds=4, workers=2, random_seed=1)
     assert len(seen) == 2
-    first, second = seen
-    assert first[(2, "E")] == 100 * FACTOR and first[(2, "N")] == 50
-    assert second == {(c.day, c.shift): c.min_weight for c in night_short.cover}
+    (first, first_steps), (second, second_steps) = seen
+    # first phase: judged and stepped under the steered weights
+    assert first[(2, "E")] == first_steps[(2, "E")] == 100 * FACTOR
+    assert first[(2, "N")] == 50
+    # second: judged by the real weights, its steps still steered
+    assert second == weights(night_short)
+    assert second_steps == first_steps
     assert result.roster is not None
     assert result.objective == evaluate(night_short, result.roster).penalty
+
+
+def test_steps_seek_the_steered_optimum_and_keep_the_real_penalty(
+        tmp_path: Path) -> None:
+    # COUNTED with up to 3 nights (3 wanted: not short; the early shifts are, by day 0's
+    # fixed day off), 1,080 minutes and nights weighing 100 like early shifts: one early
+    # and one night shift (480 + 600) or two early ones (960) both leave 1,500 missing --
+    # a tie under the real weights; with the nights weighing twice, early + night is
+    # better, and a step from two early shifts must take it without changing the penalty
+    path = tmp_path / "Counted.ros"
+    path.write_text(COUNTED, encoding="utf-8")
+    counted = load_ros(path)
+    contract = counted.contracts["Thin"]
+    tied = replace(
+        counted,
+        contracts={**counted.contracts, "Thin": replace(
+            contract, max_workload_minutes=(1080,),
+            max_tot=tuple(replace(r, count=3) for r in contract.max_tot))},
+        cover=tuple(replace(c, min_weight=100) for c in counted.cover))
+    steered = favour_short_types(tied)
+    assert steered is not None
+    assert {c.min_weight for c in steered.cover if c.shift == "N"} == {100 * FACTOR}
+    start = {"A": (None, "E", "E") + (None,) * 11}
+    for seed in range(3):
+        search = _Search(tied, start, steps_on=steered)
+        assert search.objective == evaluate(tied, start).penalty == 12 * 100 + 3 * 100
+        days = next(k for k in search.kinds if k.name == "days")
+        days.size = float(tied.days)  # every cell free
+        outcome, _ = search.step(days, 5.0, time.perf_counter() + 10, random.Random(seed))
+        row = search.rows[0]
+        assert outcome == "same" and search.objective == 1500  # real penalty, a tie
+        assert row.count("E") == 1 and row.count("N") == 1
+        assert evaluate(tied, search.roster()).feasible

@@ -32,7 +32,9 @@ and the horizon is at most ``WHOLE_WEEKENDS_MAX_DAYS``: first under the whole-we
 rule (``weekends.whole_weekends``: no weekend worked on one day only) -- with, where
 ``MaxTot`` limits leave some shift types short whatever the roster, the other types'
 missing shifts weighing more (``steering.favour_short_types``) -- then under the
-instance's own rules and weights from the roster that phase left.
+instance's own rules and weights from the roster that phase left, its step models still
+weighted that way (``improve``'s ``steps_on``): a step that moves a gap onto a short
+type is then taken as a tie under the real weights, and the next can fill what it freed.
 """
 
 from __future__ import annotations
@@ -126,9 +128,14 @@ class LnsStats:
 class _Search:
     """The shared incumbent, the neighbourhood kinds and the built model."""
 
-    def __init__(self, instance: Instance, roster: Mapping[str, Sequence[str | None]]) -> None:
+    def __init__(self, instance: Instance, roster: Mapping[str, Sequence[str | None]],
+                 steps_on: Instance | None = None) -> None:
         self.instance = instance
-        self.built: CurtoisModel = build_model(instance)
+        #: The instance the step models are built from: ``instance`` itself, or a copy
+        #: with other cover weights (same rules) whose optimum a step seeks while the
+        #: incumbent is still judged by ``instance``'s penalty.
+        self.steps_on = instance if steps_on is None else steps_on
+        self.built: CurtoisModel = build_model(self.steps_on)
         self.rows: list[Row] = [tuple(roster[e.id]) for e in self.built.employees]
         self.objective = soft_penalty(instance, self.roster())
         self.version = 0
@@ -393,7 +400,8 @@ class _Search:
         others: Counter[tuple[int, str]] = Counter(
             (day, entry) for e, row in enumerate(rows) if e not in subset
             for day, entry in enumerate(row) if entry)
-        sub = ModelBuilder(self.instance, [self.built.employees[e] for e in touched]).build(others)
+        sub = ModelBuilder(self.steps_on,
+                           [self.built.employees[e] for e in touched]).build(others)
         position = {e: i for i, e in enumerate(touched)}
         local = {(position[e], day) for e, day in free}
         model = self._fixed_model(sub, [rows[e] for e in touched], local,
@@ -444,6 +452,7 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
             step_seconds: float = STEP_SECONDS,
             stall_seconds: float = STALL_SECONDS,
             stalled_step_seconds: float = STALLED_STEP_SECONDS,
+            steps_on: Instance | None = None,
             progress: Callable[[float, int], None] | None = None,
             step_log: Callable[[str], None] | None = None,
             ) -> tuple[Roster, LnsStats]:
@@ -451,14 +460,16 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
     wall time with ``workers`` searcher threads; returns the best roster (never worse
     than ``roster``) and what the search did. A step's CP-SAT gets ``step_seconds``, or
     ``stalled_step_seconds`` once ``stall_seconds`` have passed since the last
-    improvement. ``progress(seconds, penalty)`` is called on every improvement,
+    improvement. ``steps_on`` (same rules, other cover weights) is what the steps'
+    CP-SAT models optimise, when given; the roster is still judged by ``instance``'s
+    penalty. ``progress(seconds, penalty)`` is called on every improvement,
     ``step_log`` with one line per step."""
     if (time_limit_seconds <= 0 or workers < 1 or step_seconds <= 0
             or stalled_step_seconds <= 0 or stall_seconds < 0):
         raise ValueError("time limits must be > 0, stall_seconds >= 0, workers >= 1")
     started = time.perf_counter()
     deadline = started + time_limit_seconds
-    search = _Search(instance, roster)
+    search = _Search(instance, roster, steps_on)
     stats = LnsStats(trace=[(0.0, search.objective)])
     report = threading.Lock()
     seeds = random.Random(random_seed)
@@ -520,9 +531,10 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     ``WHOLE_WEEKENDS_SHARE`` of it, under the whole-weekends rule (``weekends``; the start
     is then built under it too; horizons of at most ``WHOLE_WEEKENDS_MAX_DAYS`` only, and
     without that phase when no start is found under the rule), then under the instance's
-    own rules. The first phase also weighs missing shifts of the types ``MaxTot`` does
-    not leave short higher (``steering``), so the forced gaps fall where the staff
-    is short anyway. The search proves
+    own rules. Missing shifts of the types ``MaxTot`` does not leave short weigh more
+    (``steering``) in the first phase and in the second phase's step models (the second
+    phase's roster is judged by the real weights), so the forced gaps fall where the
+    staff is short anyway. The search proves
     nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the status
     ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
     if time_limit_seconds <= 0 or workers < 1:
@@ -568,7 +580,8 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
         remaining = time_limit_seconds - (time.perf_counter() - started) - kept_back
     if remaining > 1.0:
         roster, stats = improve(instance, roster, time_limit_seconds=remaining,
-                                workers=workers, random_seed=random_seed, step_log=step_log)
+                                workers=workers, random_seed=random_seed, step_log=step_log,
+                                steps_on=favour_short_types(instance))
         steps += stats.steps
     objective = soft_penalty(instance, roster)
     return SolveResult(

@@ -1,4 +1,4 @@
-"""Cover weights for the search's first phase that put forced gaps where they belong.
+"""Cover weights for the LNS that put forced gaps where the staff is short anyway.
 
 Where ``MaxTot`` limits make some shift types short whatever the roster (Instance15:
 36 night shifts), a roster whose other gaps are the same number of shifts of another
@@ -8,8 +8,9 @@ day shift on the first Saturday leaves a night allowance unused -- neutral under
 real weights, so the search rarely takes it, and only then can the allowance cover a
 missing night of a later week. ``favour_short_types`` gives a copy of the instance
 whose other shift types' under-cover weights are ``FACTOR`` times higher, so both
-steps improve its penalty; a search under it is meant to be released to the real
-weights afterwards.
+steps improve its penalty. ``lns.solve_lns`` searches under it first, then judges the
+roster by the real weights while its step models keep these (the first step is then a
+tie, which the search accepts).
 """
 
 from __future__ import annotations
