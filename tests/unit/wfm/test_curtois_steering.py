@@ -54,11 +54,13 @@ def test_other_types_weigh_more_and_the_short_one_keeps_its_weight(
     assert phase.under_cover_penalty == 11 * 100 * FACTOR + 3 * 50
 
 
-def test_nothing_to_favour_when_no_type_is_short_or_all_are(
+def test_nothing_to_favour_when_no_type_or_only_short_ones_are_wanted(
         night_short: Instance) -> None:
     enough = replace(night_short, cover=tuple(c for c in night_short.cover
                                               if c.shift == "E"))
     assert favour_short_types(enough) is None
+    assert favour_short_types(replace(night_short, cover=tuple(
+        c for c in night_short.cover if c.shift == "N"))) is None  # only the short type
     # a hard minimum stays hard
     hard = replace(night_short, cover=tuple(
         replace(c, min_weight=None) if c.shift == "E" and c.day == 1 else c

@@ -27,9 +27,10 @@ FACTOR = 2
 def favour_short_types(instance: Instance) -> Instance | None:
     """``instance`` with the soft under-cover weights of the shift types that
     ``short_shift_types`` does not name multiplied by ``FACTOR``; ``None`` when no
-    shift type is short. Hard rules and the other weights are kept."""
+    shift type is short or every type wanted is (nothing to favour). Hard rules and
+    the other weights are kept."""
     short = short_shift_types(instance)
-    if not short:
+    if not short or all(c.shift in short for c in instance.cover if c.min_count):
         return None
     return replace(instance, cover=tuple(
         c if c.shift in short or c.min_weight is None
