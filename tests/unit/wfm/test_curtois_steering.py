@@ -1,6 +1,7 @@
-"""The first search phase's cover weights: where ``MaxTot`` leaves a shift type short
-whatever the roster, a missing shift of another type weighs more, so the search puts
-its gaps on the short type; the real weights come back for the second phase."""
+"""The LNS's steered cover weights: where ``MaxTot`` leaves a shift type short whatever
+the roster, a missing shift of another type weighs more -- in the first phase, and in
+the second phase's step models while its rosters are judged by the real weights -- so
+the search puts its gaps on the short type."""
 
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ def test_other_types_weigh_more_and_the_short_one_keeps_its_weight(
         night_short: Instance) -> None:
     steered = favour_short_types(night_short)
     assert steered is not None
-    weights = {(c.day, c.shift): c.min_weight for c in steered.cover}
-    assert weights[(1, "E")] == 100 * FACTOR and weights[(13, "E")] == 100 * FACTOR
-    assert weights[(1, "N")] == 50 and weights[(3, "N")] == 50
+    steered_weights = weights(steered)
+    assert steered_weights[(1, "E")] == steered_weights[(13, "E")] == 100 * FACTOR
+    assert steered_weights[(1, "N")] == steered_weights[(3, "N")] == 50
     assert steered.contracts == night_short.contracts  # rules untouched
     # early shifts on days 1-2: 11 early (100 each, 200 in the copy) and 3 nights (50
     # each in both) missing
