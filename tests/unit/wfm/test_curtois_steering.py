@@ -28,14 +28,20 @@ def weights(instance: Instance) -> Weights:
 
 
 @pytest.fixture()
-def night_short(tmp_path: Path) -> Instance:
-    """COUNTED without day 0's early shift: 13 early shifts wanted on the 13 days the
-    employee may work (not short), 3 nights wanted and one allowed (short by 2)."""
+def counted(tmp_path: Path) -> Instance:
+    """The counting-bound test's instance: one employee, two weeks, early and night
+    shifts wanted, day 0 fixed off."""
     path = tmp_path / "Counted.ros"
     path.write_text(COUNTED, encoding="utf-8")
-    instance = load_ros(path)
-    return replace(instance, cover=tuple(c for c in instance.cover
-                                         if (c.day, c.shift) != (0, "E")))
+    return load_ros(path)
+
+
+@pytest.fixture()
+def night_short(counted: Instance) -> Instance:
+    """COUNTED without day 0's early shift: 13 early shifts wanted on the 13 days the
+    employee may work (not short), 3 nights wanted and one allowed (short by 2)."""
+    return replace(counted, cover=tuple(c for c in counted.cover
+                                        if (c.day, c.shift) != (0, "E")))
 
 
 def test_other_types_weigh_more_and_the_short_one_keeps_its_weight(
@@ -96,15 +102,12 @@ def test_solve_lns_steers_the_first_phase_and_the_second_phases_steps(
 
 
 def test_steps_seek_the_steered_optimum_and_keep_the_real_penalty(
-        tmp_path: Path) -> None:
+        counted: Instance) -> None:
     # COUNTED with up to 3 nights (3 wanted: not short; the early shifts are, by day 0's
     # fixed day off), 1,080 minutes and nights weighing 100 like early shifts: one early
     # and one night shift (480 + 600) or two early ones (960) both leave 1,500 missing --
     # a tie under the real weights; with the nights weighing twice, early + night is
     # better, and a step from two early shifts must take it without changing the penalty
-    path = tmp_path / "Counted.ros"
-    path.write_text(COUNTED, encoding="utf-8")
-    counted = load_ros(path)
     contract = counted.contracts["Thin"]
     tied = replace(
         counted,

@@ -54,17 +54,14 @@ def counting_bound(instance: Instance) -> CountingBound:
     soft = [c.min_weight for c in instance.cover
             if c.min_count and c.min_weight is not None]
     return CountingBound(
-        per_shift_type=_per_shift_type(instance), weekends=_weekends(instance),
+        per_shift_type=sum(short_shift_types(instance).values()),
+        weekends=_weekends(instance),
         per_day=_per_day(instance), workload=_workload(instance),
         weight=min(soft) if soft else 0)
 
 
 def _fixed_off(instance: Instance) -> set[tuple[str, int]]:
     return {(f.employee_id, f.day) for f in instance.fixed if f.shift == "-"}
-
-
-def _per_shift_type(instance: Instance) -> int:
-    return sum(short_shift_types(instance).values())
 
 
 def short_shift_types(instance: Instance) -> dict[str, int]:

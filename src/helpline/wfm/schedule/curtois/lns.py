@@ -541,10 +541,9 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
         raise ValueError("time_limit_seconds must be > 0 and workers >= 1")
     started = time.perf_counter()
     start_seconds = min(START_MAX_SECONDS, START_SHARE * time_limit_seconds)
-    restricted = (whole_weekends(instance) if instance.days <= WHOLE_WEEKENDS_MAX_DAYS
-                  else None)
-    if restricted is not None:
-        restricted = favour_short_types(restricted) or restricted
+    steered = favour_short_types(instance)  # None where no shift type is short
+    restricted = (whole_weekends(steered or instance)
+                  if instance.days <= WHOLE_WEEKENDS_MAX_DAYS else None)
     roster = None
     if restricted is not None:
         roster = greedy_roster(restricted, time_limit_seconds=start_seconds,
@@ -581,7 +580,7 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     if remaining > 1.0:
         roster, stats = improve(instance, roster, time_limit_seconds=remaining,
                                 workers=workers, random_seed=random_seed, step_log=step_log,
-                                steps_on=favour_short_types(instance))
+                                steps_on=steered)
         steps += stats.steps
     objective = soft_penalty(instance, roster)
     return SolveResult(
