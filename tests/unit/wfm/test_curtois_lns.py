@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -565,3 +566,45 @@ def test_solve_lns_uses_the_own_rules_when_no_whole_weekend_start_exists(
     result = solve_lns(tiny, time_limit_seconds=3, workers=2, random_seed=1)
     assert started_on == [True, False] and searched_on == [False]
     assert result.roster is not None and evaluate(tiny, result.roster).feasible
+
+
+def test_improve_raises_a_searchers_exception_and_stops_the_others(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first step fails; the other searcher must stop too and improve must raise it
+    # (a thread's exception used to be printed only, and the search went on).
+    step = _Search.step
+    calls = iter(range(1_000_000))
+
+    def failing_once(self: _Search, *args: object) -> object:
+        if next(calls) == 0:
+            raise RuntimeError("step failed")
+        return step(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_Search, "step", failing_once)
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError, match="step failed"):
+        improve(tiny, TINY_POOR, time_limit_seconds=10.0, workers=2, random_seed=1,
+                step_seconds=0.2)
+    assert time.perf_counter() - started < 3.0  # not the 10 s limit
+
+
+def test_improve_refuses_steps_on_with_other_rules(tiny: Instance) -> None:
+    other_rules = [
+        replace(tiny, employees=tiny.employees[:1]),
+        replace(tiny, days=tiny.days - 1),
+        replace(tiny, fixed=()),
+        replace(tiny, cover=tiny.cover[:-1]),
+        replace(tiny, cover=tuple(replace(c, min_count=2) for c in tiny.cover)),
+        replace(tiny, contracts={cid: replace(c, max_seq=()) for cid, c
+                                 in tiny.contracts.items()}),
+    ]
+    for steps_on in other_rules:
+        with pytest.raises(ValueError, match="other soft weights only"):
+            improve(tiny, TINY_POOR, time_limit_seconds=1.0, steps_on=steps_on)
+    heavier = replace(tiny, cover=tuple(replace(c, min_weight=(c.min_weight or 0) * 3)
+                                        for c in tiny.cover),
+                      requests=tuple(replace(r, weight=r.weight + 1)
+                                     for r in tiny.requests))
+    roster, _ = improve(tiny, TINY_POOR, time_limit_seconds=1.0, steps_on=heavier,
+                        random_seed=1)
+    assert not evaluate(tiny, roster).violations

@@ -447,6 +447,23 @@ def _fix(proto: object, index: int, value: int) -> None:
     domain[1] = value
 
 
+def _check_same_rules(instance: Instance, steps_on: Instance) -> None:
+    """Raise ``ValueError`` unless ``steps_on`` differs from ``instance`` in soft
+    weights only (cover and request weights): the step models are built from it and
+    their rows are read back into ``instance``'s roster."""
+    def hard(i: Instance) -> tuple[object, ...]:
+        cover = tuple((c.day, c.shift, c.min_count, c.max_count, c.min_weight is None,
+                       c.max_weight is None) for c in i.cover)
+        requests = tuple((r.employee_id, r.day, r.shift, r.on) for r in i.requests)
+        return (i.start_date, i.days, i.shift_types, dict(i.contracts), i.employees,
+                i.fixed, cover, requests)
+
+    if hard(instance) != hard(steps_on):
+        raise ValueError(f"steps_on must be {instance.name} with other soft weights "
+                         "only (same days, shift types, contracts, employees, fixed "
+                         "shifts, cover entries and requests)")
+
+
 def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
             time_limit_seconds: float, workers: int = 1, random_seed: int | None = None,
             step_seconds: float = STEP_SECONDS,
@@ -461,21 +478,38 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
     than ``roster``) and what the search did. A step's CP-SAT gets ``step_seconds``, or
     ``stalled_step_seconds`` once ``stall_seconds`` have passed since the last
     improvement. ``steps_on`` (same rules, other cover weights) is what the steps'
-    CP-SAT models optimise, when given; the roster is still judged by ``instance``'s
-    penalty. ``progress(seconds, penalty)`` is called on every improvement,
-    ``step_log`` with one line per step."""
+    CP-SAT models optimise, when given (``ValueError`` when it differs in more than
+    soft weights); the roster is still judged by ``instance``'s penalty.
+    ``progress(seconds, penalty)`` is called on every improvement, ``step_log`` with
+    one line per step. An exception in a searcher thread stops the others and is
+    raised here."""
     if (time_limit_seconds <= 0 or workers < 1 or step_seconds <= 0
             or stalled_step_seconds <= 0 or stall_seconds < 0):
         raise ValueError("time limits must be > 0, stall_seconds >= 0, workers >= 1")
+    if steps_on is not None:
+        _check_same_rules(instance, steps_on)
     started = time.perf_counter()
     deadline = started + time_limit_seconds
     search = _Search(instance, roster, steps_on)
     stats = LnsStats(trace=[(0.0, search.objective)])
     report = threading.Lock()
     seeds = random.Random(random_seed)
+    #: A searcher's exception, re-raised once every thread has stopped (a thread's
+    #: exception is otherwise only printed, and the search went on with fewer threads).
+    failures: list[BaseException] = []
+    stop = threading.Event()
 
     def searcher(rng: random.Random) -> None:
-        while deadline - time.perf_counter() >= 0.5 + search.slowest_build_seconds:
+        try:
+            search_until_deadline(rng)
+        except BaseException as error:
+            with report:
+                failures.append(error)
+            stop.set()
+
+    def search_until_deadline(rng: random.Random) -> None:
+        while (not stop.is_set()
+               and deadline - time.perf_counter() >= 0.5 + search.slowest_build_seconds):
             kind = search.pick(rng)
             before = search.objective
             stalled = time.perf_counter() - started - stats.trace[-1][0] >= stall_seconds
@@ -500,6 +534,8 @@ def improve(instance: Instance, roster: Mapping[str, Sequence[str | None]], *,
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise failures[0]
     stats.kinds = {k.name: (k.tried, k.improved) for k in search.kinds}
     stats.variables = len(search.built.model.proto.variables)
     stats.constraints = len(search.built.model.proto.constraints)
