@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from helpline.wfm.schedule.curtois.bounds import counting_bound
+from helpline.wfm.schedule.curtois.column_bound import column_generation_bound
 from helpline.wfm.schedule.curtois.cpsat_model import SolveResult
 from helpline.wfm.schedule.curtois.evaluate import evaluate
 from helpline.wfm.schedule.curtois.methods import METHODS, Method, choose_method, solve_instance
@@ -62,6 +63,22 @@ def benchmark_report(instance: Instance, result: SolveResult) -> dict[str, Any]:
     }
 
 
+def lp_bound_report(instance: Instance, result: SolveResult, seconds: float,
+                    workers: int) -> dict[str, Any]:
+    """The column-generation bound from ``result``'s roster, and the gap to it."""
+    assert result.roster and result.objective is not None
+    lp = column_generation_bound(instance, {e: [row] for e, row in result.roster.items()},
+                                 time_limit_seconds=seconds, workers=workers)
+    return {
+        "lp_bound": lp.bound,
+        "lp_bound_converged": lp.converged,
+        "lp_bound_rounds": lp.rounds,
+        "lp_bound_seconds": round(lp.seconds, 2),
+        "gap_to_lp_bound_pct": (None if lp.bound <= 0 else
+                                round(100.0 * (result.objective - lp.bound) / lp.bound, 3)),
+    }
+
+
 def write_roster_csv(instance: Instance, roster: dict[str, tuple[str | None, ...]] | Any,
                      path: Path) -> None:
     """One row per employee, one column per date; a cell holds the shift id, empty when
@@ -91,6 +108,10 @@ def roster_benchmark_command(
         = None,
     log: Annotated[bool, typer.Option("--log", help="CP-SAT search log (LNS: one line per "
                                                    "step) to stderr.")] = False,
+    lp_bound_seconds: Annotated[float, typer.Option(
+        "--lp-bound-seconds",
+        help="After solving, up to this many seconds of column generation from the "
+             "roster for a lower bound (the LP relaxation; 0: none).")] = 0.0,
 ) -> None:
     """Solve a Curtois & Qu shift scheduling instance and check it independently."""
     try:
@@ -98,8 +119,9 @@ def roster_benchmark_command(
     except RosFormatError as error:
         typer.echo(f"{error.error_id}: {error.message}", err=True)
         raise typer.Exit(2) from error
-    if time_limit <= 0 or workers < 1:
-        typer.echo("--time-limit must be > 0 and --workers >= 1", err=True)
+    if time_limit <= 0 or workers < 1 or lp_bound_seconds < 0:
+        typer.echo("--time-limit must be > 0, --workers >= 1 and --lp-bound-seconds >= 0",
+                   err=True)
         raise typer.Exit(2)
     if method not in METHODS:
         typer.echo(f"--method must be one of {', '.join(METHODS)}", err=True)
@@ -116,6 +138,8 @@ def roster_benchmark_command(
             result = solve_instance(problem, method=chosen, time_limit_seconds=time_limit,
                                     workers=workers, random_seed=seed)
     report = benchmark_report(problem, result)
+    if lp_bound_seconds > 0 and result.roster:
+        report.update(lp_bound_report(problem, result, lp_bound_seconds, workers))
     if out is not None and result.roster:
         write_roster_csv(problem, result.roster, out)
         report["roster_csv"] = str(out)
