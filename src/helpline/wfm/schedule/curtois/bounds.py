@@ -113,6 +113,21 @@ def _per_day(instance: Instance) -> int:
     return sum(max(0, count - (staff - off[day])) for day, count in wanted.items())
 
 
+def workload_ratio(instance: Instance) -> float | None:
+    """Minutes the cover's minima want over the employees' summed maximum workloads
+    (Instance12: 0.9995, 13: 1.002); ``None`` when an employee has no maximum."""
+    durations = {s.id: s.duration_minutes for s in instance.shift_types}
+    wanted = sum((c.min_count or 0) * durations[c.shift] for c in instance.cover)
+    supply = 0
+    for employee in instance.employees:
+        limits = [m for contract in instance.contracts_of(employee)
+                  for m in contract.max_workload_minutes]
+        if not limits:
+            return None
+        supply += min(limits)
+    return wanted / supply if supply else None
+
+
 def _workload(instance: Instance) -> int:
     durations = {s.id: s.duration_minutes for s in instance.shift_types}
     wanted = sum((c.min_count or 0) * durations[c.shift] for c in instance.cover)

@@ -35,7 +35,7 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 
 from helpline.wfm.schedule.curtois.cpsat_model import ModelBuilder, read_row
 from helpline.wfm.schedule.curtois.evaluate import day_matches
-from helpline.wfm.schedule.curtois.ros_format import Cover, Employee, Instance
+from helpline.wfm.schedule.curtois.ros_format import DAY_OFF, Cover, Employee, Instance
 
 Row = tuple[str | None, ...]
 #: Pricing objectives are integers: costs and duals times ``SCALE``, rounded. A row has
@@ -64,25 +64,63 @@ class LpBound:
     seconds: float
 
 
-@dataclass
-class _Master:
-    """The restricted master's columns and its constraint layout."""
+@dataclass(frozen=True)
+class MasterSolution:
+    """The restricted master LP's value, the price of each (day, shift) cell in a row's
+    reduced cost, each employee's convexity dual, and the columns with their weights."""
 
-    instance: Instance
-    columns: list[tuple[int, Row, int]]  # (employee index, row, request cost)
-    #: One entry per cover constraint: (cover, +1 for a maximum, -1 for a minimum).
-    constraints: list[tuple[Cover, int]]
-    #: (day, shift) -> [(constraint index, coefficient of a row working it)].
-    cells: dict[tuple[int, str], list[tuple[int, int]]]
+    value: float
+    prices: dict[tuple[int, str], float]
+    convexity: list[float]
+    columns: list[tuple[int, Row]]
+    weights: list[float]
 
-    def solve(self) -> tuple[float, dict[tuple[int, str], float], list[float]]:
-        """The LP's value, the price of each (day, shift) cell in a row's reduced cost
-        and each employee's convexity dual."""
-        n, m = len(self.columns), len(self.constraints)
+
+class ColumnGeneration:
+    """The master's columns per employee (rows meeting the employee's hard rules), cells
+    fixed by a dive (``fixed[e]``: day -> shift or None), the LP and the pricing."""
+
+    def __init__(self, instance: Instance,
+                 rows: Mapping[str, Iterable[Sequence[str | None]]], *,
+                 workers: int = 2, pricing_seconds: float = PRICING_SECONDS) -> None:
+        if workers < 1 or pricing_seconds <= 0:
+            raise ValueError("pricing_seconds must be > 0 and workers >= 1")
+        self.instance = instance
+        self.employees = instance.employees
+        self.pricing_seconds = pricing_seconds
+        self.workers = workers
+        self.pool: list[set[Row]] = [set() for _ in self.employees]
+        self.fixed: list[dict[int, str | None]] = [{} for _ in self.employees]
+        self.costs: dict[tuple[int, Row], int] = {}
+        for e, employee in enumerate(self.employees):
+            for given in rows.get(employee.id, ()):
+                self.add(e, tuple(given))
+            if not self.pool[e]:
+                raise ValueError(f"no row for employee {employee.id}")
+        self.constraints, self.cells = _layout(instance)
+        #: Pricing rounds moves a row's reduced cost by at most this (see ``SCALE``).
+        self.margin = instance.days / (2 * SCALE)
+
+    def add(self, e: int, row: Row) -> bool:
+        """Add a column; False when employee ``e`` has it already."""
+        if row in self.pool[e]:
+            return False
+        self.pool[e].add(row)
+        self.costs[(e, row)] = request_cost(self.instance, self.employees[e], row)
+        return True
+
+    def fits(self, e: int, row: Row) -> bool:
+        return all(row[day] == value for day, value in self.fixed[e].items())
+
+    def solve(self) -> MasterSolution:
+        """The LP over the columns that fit the fixed cells (HiGHS)."""
+        columns = [(e, row) for e in range(len(self.employees)) for row in self.pool[e]
+                   if self.fits(e, row)]
+        n, m = len(columns), len(self.constraints)
         rows: list[int] = []
         cols: list[int] = []
         vals: list[float] = []
-        for j, (_, row, _) in enumerate(self.columns):
+        for j, (_, row) in enumerate(columns):
             for day, shift in enumerate(row):
                 for k, sign in self.cells.get((day, shift), []) if shift else []:
                     rows.append(k)
@@ -100,10 +138,10 @@ class _Master:
         a_ub = coo_matrix((vals, (rows, cols)), shape=(m, width)).tocsr()
         b_ub = np.array([c.max_count if sign > 0 else -(c.min_count or 0)
                          for c, sign in self.constraints], dtype=float)
-        employees = len(self.instance.employees)
-        a_eq = coo_matrix(([1.0] * n, ([e for e, _, _ in self.columns], list(range(n)))),
+        employees = len(self.employees)
+        a_eq = coo_matrix(([1.0] * n, ([e for e, _ in columns], list(range(n)))),
                           shape=(employees, width)).tocsr()
-        cost = np.array([float(c) for _, _, c in self.columns] + slack_cost)
+        cost = np.array([float(self.costs[c]) for c in columns] + slack_cost)
         result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(employees),
                          bounds=(0, None), method="highs")
         if result.status != 0:
@@ -111,7 +149,27 @@ class _Master:
         duals = result.ineqlin.marginals
         prices = {cell: -sum(sign * duals[k] for k, sign in entries)
                   for cell, entries in self.cells.items()}
-        return float(result.fun), prices, [float(v) for v in result.eqlin.marginals]
+        return MasterSolution(float(result.fun), prices,
+                              [float(v) for v in result.eqlin.marginals], columns,
+                              [float(v) for v in result.x[:n]])
+
+    def price(self, solution: MasterSolution, seconds: float,
+              executor: ThreadPoolExecutor) -> tuple[float, int, bool]:
+        """One pricing round: (the Lagrangian bound, columns added, whether every
+        pricing problem was proved optimal)."""
+        price = partial(_price, self.instance, prices=solution.prices,
+                        seconds=min(self.pricing_seconds, seconds))
+        priced = list(executor.map(price, self.employees, self.fixed))
+        least = [lower - self.margin - solution.convexity[e]
+                 for e, (_, lower, _) in enumerate(priced)]
+        added = 0
+        for e, (found, _, _) in enumerate(priced):
+            if found is not None and _reduced_cost(
+                    self.instance, self.employees[e], found,
+                    solution.prices) - solution.convexity[e] < -ENTER:
+                added += self.add(e, found)
+        return (solution.value + sum(min(0.0, r) for r in least), added,
+                all(proved for _, _, proved in priced))
 
 
 def request_cost(instance: Instance, employee: Employee, row: Sequence[str | None]) -> int:
@@ -130,47 +188,31 @@ def column_generation_bound(instance: Instance,
     employee's hard rules, e.g. a feasible roster's) for at most ``time_limit_seconds``
     (and ``max_rounds``), pricing ``workers`` employees at a time; see the module
     docstring."""
-    if time_limit_seconds <= 0 or workers < 1 or pricing_seconds <= 0:
+    if time_limit_seconds <= 0:
         raise ValueError("time limits must be > 0 and workers >= 1")
     started = time.perf_counter()
-    employees = instance.employees
-    seen: list[set[Row]] = [set() for _ in employees]
-    columns: list[tuple[int, Row, int]] = []
-    for e, employee in enumerate(employees):
-        for given in rows.get(employee.id, ()):
-            _add_column(instance, columns, seen, e, tuple(given))
-        if not seen[e]:
-            raise ValueError(f"no row for employee {employee.id}")
-    master = _Master(instance, columns, *_layout(instance))
-    margin = instance.days / (2 * SCALE)
+    generation = ColumnGeneration(instance, rows, workers=workers,
+                                  pricing_seconds=pricing_seconds)
     best = -math.inf
     rounds = 0
     converged = False
-    value, prices, convexity = master.solve()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    solution = generation.solve()
+    with ThreadPoolExecutor(max_workers=workers) as executor:
         while max_rounds is None or rounds < max_rounds:
             left = time_limit_seconds - (time.perf_counter() - started)
             if left < 0.05:
                 break
-            price = partial(_price, instance, prices=prices,
-                            seconds=min(pricing_seconds, left))
-            priced = list(pool.map(price, employees))
+            bound, added, proved = generation.price(solution, left, executor)
             rounds += 1
-            least = [lower - margin - convexity[e]
-                     for e, (_, lower, _) in enumerate(priced)]
-            best = max(best, value + sum(min(0.0, r) for r in least))
-            added = 0
-            for e, (found, _, _) in enumerate(priced):
-                if found is not None and _reduced_cost(
-                        instance, employees[e], found, prices) - convexity[e] < -ENTER:
-                    added += _add_column(instance, columns, seen, e, found)
-            if not added and all(proved for _, _, proved in priced):
+            best = max(best, bound)
+            if not added and proved:
                 converged = True
                 break
-            value, prices, convexity = master.solve()
-    bound = max(0, math.ceil(best - 1e-6)) if math.isfinite(best) else 0
-    return LpBound(bound=bound, lp_value=value, converged=converged, rounds=rounds,
-                   columns=len(columns), seconds=time.perf_counter() - started)
+            solution = generation.solve()
+    return LpBound(bound=max(0, math.ceil(best - 1e-6)) if math.isfinite(best) else 0,
+                   lp_value=solution.value, converged=converged, rounds=rounds,
+                   columns=sum(map(len, generation.pool)),
+                   seconds=time.perf_counter() - started)
 
 
 def _layout(instance: Instance) -> tuple[list[tuple[Cover, int]],
@@ -186,15 +228,6 @@ def _layout(instance: Instance) -> tuple[list[tuple[Cover, int]],
     return constraints, cells
 
 
-def _add_column(instance: Instance, columns: list[tuple[int, Row, int]],
-                seen: list[set[Row]], e: int, row: Row) -> int:
-    if row in seen[e]:
-        return 0
-    seen[e].add(row)
-    columns.append((e, row, request_cost(instance, instance.employees[e], row)))
-    return 1
-
-
 def _reduced_cost(instance: Instance, employee: Employee, row: Row,
                   prices: Mapping[tuple[int, str], float]) -> float:
     """A row's cost less its cover duals (before the convexity dual)."""
@@ -202,14 +235,17 @@ def _reduced_cost(instance: Instance, employee: Employee, row: Row,
         prices.get((day, shift), 0.0) for day, shift in enumerate(row) if shift)
 
 
-def _price(instance: Instance, employee: Employee,
+def _price(instance: Instance, employee: Employee, fixed: Mapping[int, str | None], *,
            prices: Mapping[tuple[int, str], float],
            seconds: float) -> tuple[Row | None, float, bool]:
-    """The employee's row of least requests + cover prices by CP-SAT: (the row found
-    or None, a proven lower bound on that objective, whether it was proved optimal)."""
+    """The employee's row of least requests + cover prices with the ``fixed`` cells by
+    CP-SAT: (the row found or None, a proven lower bound on that objective, whether it
+    was proved optimal)."""
     builder = ModelBuilder(instance, [employee])
     builder.build_hard()
     builder.add_requests()
+    for day, value in fixed.items():
+        builder.clause([builder.lit(0, day, DAY_OFF if value is None else value)])
     terms = list(builder.terms)
     coefs = [c * SCALE for c in builder.coefs]
     for day, shifts in enumerate(builder.x[0]):
