@@ -5,6 +5,7 @@ staff's maximum workload and there is time for it."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -80,3 +81,24 @@ def test_solve_lns_dives_where_the_cover_wants_the_whole_workload(
     monkeypatch.setattr(lns_module, "DIVE_MIN_SECONDS", 30.0)
     solve_lns(tiny, time_limit_seconds=6, workers=2, random_seed=1)
     assert dives == []  # not worth it with 3 s
+
+
+def test_solve_lns_searches_on_from_the_dive_with_the_time_it_leaves(
+        tiny: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    searches: list[tuple[tuple[str | None, ...], ...]] = []  # each search's start
+    real_improve = lns_module.improve
+
+    def recorded(instance: Instance, roster: dict[str, tuple[str | None, ...]],
+                 **kwargs: object) -> object:
+        searches.append(tuple(roster[e.id] for e in instance.employees))
+        return real_improve(instance, roster, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lns_module, "improve", recorded)
+    monkeypatch.setattr(lns_module, "DIVE_MIN_SECONDS", 1.0)
+    started = time.perf_counter()
+    result = solve_lns(tiny, time_limit_seconds=6, workers=2, random_seed=1)
+    # whole weekends, own rules, then -- the dive on Tiny takes milliseconds of its ~3 s
+    # -- a third search from the better roster, until the limit
+    assert len(searches) == 3
+    assert time.perf_counter() - started > 5.0
+    assert result.objective == TINY_OPTIMUM

@@ -597,7 +597,8 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
     staff is short anyway. Where the cover wants at least ``DIVE_MIN_WORKLOAD_RATIO``
     of the staff's summed maximum workload (Instance12, 13), the last ``DIVE_SHARE`` of
     the time goes to ``lp_dive`` from every row the search produced, and its roster is
-    kept when better and free of hard violations. The search proves
+    kept when better and free of hard violations; time the dive leaves is searched on
+    from the better roster. The search proves
     nothing: ``best_bound`` is the instance's counting bound (``bounds``) and the status
     ``LNS`` (``UNKNOWN`` when the greedy start finds no roster)."""
     if time_limit_seconds <= 0 or workers < 1:
@@ -664,6 +665,13 @@ def solve_lns(instance: Instance, *, time_limit_seconds: float, workers: int = 2
                      f"(search: {objective})")
         if penalty < objective and not evaluate(instance, dived.roster).violations:
             roster, objective = dived.roster, penalty
+        remaining = time_limit_seconds - (time.perf_counter() - started) - kept_back
+        if remaining > 1.0:  # the dive finished early: search on from its roster
+            roster, stats = improve(instance, roster, time_limit_seconds=remaining,
+                                    workers=workers, random_seed=random_seed,
+                                    step_log=step_log, steps_on=steered)
+            steps += stats.steps
+            objective = soft_penalty(instance, roster)
     return SolveResult(
         instance_name=instance.name, status="LNS", objective=objective,
         best_bound=counting_bound(instance).penalty,
