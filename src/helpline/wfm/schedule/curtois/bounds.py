@@ -116,19 +116,13 @@ def _per_day(instance: Instance) -> int:
 def workload_ratio(instance: Instance) -> float | None:
     """Minutes the cover's minima want over the employees' summed maximum workloads
     (Instance12: 0.9995, 13: 1.002); ``None`` when an employee has no maximum."""
-    durations = {s.id: s.duration_minutes for s in instance.shift_types}
-    wanted = sum((c.min_count or 0) * durations[c.shift] for c in instance.cover)
-    supply = 0
-    for employee in instance.employees:
-        limits = [m for contract in instance.contracts_of(employee)
-                  for m in contract.max_workload_minutes]
-        if not limits:
-            return None
-        supply += min(limits)
+    wanted, supply = _minutes(instance)
     return wanted / supply if supply else None
 
 
-def _workload(instance: Instance) -> int:
+def _minutes(instance: Instance) -> tuple[int, int | None]:
+    """Minutes the cover's minima want, and the employees' summed maximum workloads
+    (``None`` when an employee has no maximum)."""
     durations = {s.id: s.duration_minutes for s in instance.shift_types}
     wanted = sum((c.min_count or 0) * durations[c.shift] for c in instance.cover)
     supply = 0
@@ -136,7 +130,14 @@ def _workload(instance: Instance) -> int:
         limits = [m for contract in instance.contracts_of(employee)
                   for m in contract.max_workload_minutes]
         if not limits:
-            return 0  # someone may work without a limit: no shortfall to count
+            return wanted, None
         supply += min(limits)
-    longest = max(durations.values(), default=0)
+    return wanted, supply
+
+
+def _workload(instance: Instance) -> int:
+    wanted, supply = _minutes(instance)
+    if supply is None:
+        return 0  # someone may work without a limit: no shortfall to count
+    longest = max((s.duration_minutes for s in instance.shift_types), default=0)
     return math.ceil((wanted - supply) / longest) if wanted > supply and longest else 0
