@@ -109,6 +109,12 @@ def test_rejects_a_missing_employee_and_bad_limits(tiny: Instance) -> None:
         column_generation_bound(tiny, {"A": [TINY_POOR["A"]]}, time_limit_seconds=5.0)
     with pytest.raises(ValueError):
         column_generation_bound(tiny, TINY_POOR, time_limit_seconds=0)
+    with pytest.raises(ValueError, match="workers"):
+        column_generation_bound(tiny, {e: [r] for e, r in TINY_POOR.items()},
+                                time_limit_seconds=5.0, workers=0)
+    with pytest.raises(ValueError, match="employee A has 2 days, not 3"):
+        column_generation_bound(tiny, {"A": [(None, "E")], "B": [TINY_POOR["B"]]},
+                                time_limit_seconds=5.0)
 
 
 @needs_data

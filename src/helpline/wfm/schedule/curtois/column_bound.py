@@ -35,7 +35,13 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 
 from helpline.wfm.schedule.curtois.cpsat_model import ModelBuilder, read_row
 from helpline.wfm.schedule.curtois.evaluate import day_matches
-from helpline.wfm.schedule.curtois.ros_format import DAY_OFF, Cover, Employee, Instance
+from helpline.wfm.schedule.curtois.ros_format import (
+    DAY_OFF,
+    Cover,
+    Employee,
+    Instance,
+    ShiftRequest,
+)
 
 Row = tuple[str | None, ...]
 #: Pricing objectives are integers: costs and duals times ``SCALE``, rounded. A row has
@@ -82,18 +88,25 @@ class ColumnGeneration:
 
     def __init__(self, instance: Instance,
                  rows: Mapping[str, Iterable[Sequence[str | None]]], *,
-                 workers: int = 2, pricing_seconds: float = PRICING_SECONDS) -> None:
-        if workers < 1 or pricing_seconds <= 0:
-            raise ValueError("pricing_seconds must be > 0 and workers >= 1")
+                 pricing_seconds: float = PRICING_SECONDS) -> None:
+        if pricing_seconds <= 0:
+            raise ValueError("pricing_seconds must be > 0")
         self.instance = instance
         self.employees = instance.employees
         self.pricing_seconds = pricing_seconds
-        self.workers = workers
         self.pool: list[set[Row]] = [set() for _ in self.employees]
         self.fixed: list[dict[int, str | None]] = [{} for _ in self.employees]
         self.costs: dict[tuple[int, Row], int] = {}
+        #: Per employee, their requests (looked up for every column and priced row).
+        self.requests: list[list[ShiftRequest]] = [[] for _ in self.employees]
+        index = {employee.id: e for e, employee in enumerate(self.employees)}
+        for request in instance.requests:
+            self.requests[index[request.employee_id]].append(request)
         for e, employee in enumerate(self.employees):
             for given in rows.get(employee.id, ()):
+                if len(given) != instance.days:
+                    raise ValueError(f"a row of employee {employee.id} has {len(given)} "
+                                     f"days, not {instance.days}")
                 self.add(e, tuple(given))
             if not self.pool[e]:
                 raise ValueError(f"no row for employee {employee.id}")
@@ -106,8 +119,19 @@ class ColumnGeneration:
         if row in self.pool[e]:
             return False
         self.pool[e].add(row)
-        self.costs[(e, row)] = request_cost(self.instance, self.employees[e], row)
+        self.costs[(e, row)] = self.request_cost(e, row)
         return True
+
+    def request_cost(self, e: int, row: Row) -> int:
+        """The weights of employee ``e``'s requests ``row`` does not grant."""
+        return sum(r.weight for r in self.requests[e]
+                   if day_matches(row[r.day], r.shift) != r.on)
+
+    def reduced_cost(self, e: int, row: Row, solution: MasterSolution) -> float:
+        """A row's cost less its cover duals and employee ``e``'s convexity dual."""
+        return (self.request_cost(e, row) - solution.convexity[e]
+                + sum(solution.prices.get((day, shift), 0.0)
+                      for day, shift in enumerate(row) if shift))
 
     def fits(self, e: int, row: Row) -> bool:
         return all(row[day] == value for day, value in self.fixed[e].items())
@@ -164,19 +188,10 @@ class ColumnGeneration:
                  for e, (_, lower, _) in enumerate(priced)]
         added = 0
         for e, (found, _, _) in enumerate(priced):
-            if found is not None and _reduced_cost(
-                    self.instance, self.employees[e], found,
-                    solution.prices) - solution.convexity[e] < -ENTER:
+            if found is not None and self.reduced_cost(e, found, solution) < -ENTER:
                 added += self.add(e, found)
         return (solution.value + sum(min(0.0, r) for r in least), added,
                 all(proved for _, _, proved in priced))
-
-
-def request_cost(instance: Instance, employee: Employee, row: Sequence[str | None]) -> int:
-    """The weights of ``employee``'s requests ``row`` does not grant."""
-    return sum(r.weight for r in instance.requests
-               if r.employee_id == employee.id
-               and day_matches(row[r.day], r.shift) != r.on)
 
 
 def column_generation_bound(instance: Instance,
@@ -188,11 +203,10 @@ def column_generation_bound(instance: Instance,
     employee's hard rules, e.g. a feasible roster's) for at most ``time_limit_seconds``
     (and ``max_rounds``), pricing ``workers`` employees at a time; see the module
     docstring."""
-    if time_limit_seconds <= 0:
-        raise ValueError("time limits must be > 0 and workers >= 1")
+    if time_limit_seconds <= 0 or workers < 1:
+        raise ValueError("time_limit_seconds must be > 0 and workers >= 1")
     started = time.perf_counter()
-    generation = ColumnGeneration(instance, rows, workers=workers,
-                                  pricing_seconds=pricing_seconds)
+    generation = ColumnGeneration(instance, rows, pricing_seconds=pricing_seconds)
     best = -math.inf
     rounds = 0
     converged = False
@@ -226,13 +240,6 @@ def _layout(instance: Instance) -> tuple[list[tuple[Cover, int]],
                     (len(constraints), sign))
                 constraints.append((cover, sign))
     return constraints, cells
-
-
-def _reduced_cost(instance: Instance, employee: Employee, row: Row,
-                  prices: Mapping[tuple[int, str], float]) -> float:
-    """A row's cost less its cover duals (before the convexity dual)."""
-    return request_cost(instance, employee, row) + sum(
-        prices.get((day, shift), 0.0) for day, shift in enumerate(row) if shift)
 
 
 def _price(instance: Instance, employee: Employee, fixed: Mapping[int, str | None], *,

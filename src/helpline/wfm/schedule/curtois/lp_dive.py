@@ -66,12 +66,11 @@ def lp_dive(instance: Instance, rows: Mapping[str, Iterable[Sequence[str | None]
             pricing_seconds: float = 1.0) -> DiveResult:
     """A roster by column generation from ``rows`` and a dive (module docstring), in at
     most about ``time_limit_seconds`` (a pricing round in progress finishes)."""
-    if time_limit_seconds <= 0:
-        raise ValueError("time_limit_seconds must be > 0")
+    if time_limit_seconds <= 0 or workers < 1:
+        raise ValueError("time_limit_seconds must be > 0 and workers >= 1")
     started = time.perf_counter()
     deadline = started + time_limit_seconds
-    generation = ColumnGeneration(instance, rows, workers=workers,
-                                  pricing_seconds=pricing_seconds)
+    generation = ColumnGeneration(instance, rows, pricing_seconds=pricing_seconds)
     days = instance.days
     with ThreadPoolExecutor(max_workers=workers) as executor:
         solution = _converge(generation, executor,
